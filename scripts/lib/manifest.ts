@@ -1,0 +1,90 @@
+import { type Json, type JsonObject, type Spec, camelCase, isObject, operations } from "./spec.ts";
+
+/** How the client reads a successful response body. */
+export type ResponseKind = "json" | "text" | "binary" | "none";
+
+export interface QueryParam {
+  name: string;
+  required: boolean;
+  array: boolean;
+}
+
+export interface OperationEntry {
+  operationId: string;
+  group: string;
+  tag: string;
+  method: "GET" | "PUT" | "POST" | "DELETE" | "PATCH";
+  path: string;
+  summary: string;
+  pathParams: string[];
+  queryParams: QueryParam[];
+  requestContentType: string | null;
+  bodyRequired: boolean;
+  responseContentType: string | null;
+  responseKind: ResponseKind;
+  successStatuses: number[];
+  auth: boolean;
+}
+
+function resolveLocal(spec: Spec, node: Json | undefined): Json | undefined {
+  if (isObject(node) && typeof node.$ref === "string") {
+    const [, kind, name] = node.$ref.split("/").slice(1);
+    return (spec.components[kind!] as JsonObject | undefined)?.[name!];
+  }
+  return node;
+}
+
+function kindOf(contentType: string | null): ResponseKind {
+  if (contentType === null) return "none";
+  if (contentType === "application/json") return "json";
+  if (contentType.startsWith("text/") || contentType.includes("json")) return "text";
+  return "binary";
+}
+
+function requiresAuth(security: Json | undefined): boolean {
+  return Array.isArray(security) && security.length > 0;
+}
+
+export function buildManifest(spec: Spec): OperationEntry[] {
+  const entries: OperationEntry[] = [];
+  for (const { path, method, op, item } of operations(spec)) {
+    const params = [...(Array.isArray(item.parameters) ? item.parameters : []), ...(Array.isArray(op.parameters) ? op.parameters : [])]
+      .map((p) => resolveLocal(spec, p))
+      .filter(isObject);
+    const tag = (op.tags as string[])[0]!;
+    const body = resolveLocal(spec, op.requestBody);
+    const requestContent = isObject(body) && isObject(body.content) ? Object.keys(body.content) : [];
+    const responses = isObject(op.responses) ? op.responses : {};
+    const success = Object.keys(responses).filter((s) => /^[23]\d\d$/.test(s) && s !== "301").map(Number).sort();
+    let responseContentType: string | null = null;
+    for (const status of success) {
+      const response = resolveLocal(spec, responses[String(status)]);
+      const types = isObject(response) && isObject(response.content) ? Object.keys(response.content) : [];
+      if (types.length) {
+        responseContentType = types[0]!;
+        break;
+      }
+    }
+    // A 303 (attachments) redirects to the file itself: the body that arrives is binary.
+    const redirects = success.some((s) => s >= 300);
+    entries.push({
+      operationId: op.operationId as string,
+      group: camelCase(tag),
+      tag,
+      method: method.toUpperCase() as OperationEntry["method"],
+      path,
+      summary: typeof op.summary === "string" ? op.summary.trim() : "",
+      pathParams: params.filter((p) => p.in === "path").map((p) => p.name as string),
+      queryParams: params
+        .filter((p) => p.in === "query")
+        .map((p) => ({ name: p.name as string, required: p.required === true, array: isObject(p.schema) && p.schema.type === "array" })),
+      requestContentType: requestContent[0] ?? null,
+      bodyRequired: isObject(body) && body.required === true,
+      responseContentType,
+      responseKind: redirects && responseContentType === null ? "binary" : kindOf(responseContentType),
+      successStatuses: success,
+      auth: requiresAuth(op.security ?? spec.security),
+    });
+  }
+  return entries;
+}

@@ -1,0 +1,20 @@
+import { hoistPathRefs } from "./hoist-path-refs.ts";
+import { consistentTagNames, missingOperationIds, publicAnswersWithoutAuth, singleBasicAuthScheme } from "./operations.ts";
+import { colonPathParams, queryInPathKeys, stripServerBasePath } from "./path-keys.ts";
+import type { Repair } from "./types.ts";
+import { webhookPayloadSchema } from "./webhook-payload-schema.ts";
+
+/** Applied in this order; each later repair may rely on the earlier ones. */
+export const REPAIRS: readonly Repair[] = [
+  hoistPathRefs,
+  webhookPayloadSchema,
+  queryInPathKeys,
+  colonPathParams,
+  stripServerBasePath,
+  missingOperationIds,
+  singleBasicAuthScheme,
+  consistentTagNames,
+  publicAnswersWithoutAuth,
+];
+
+export type { Repair, RepairResult } from "./types.ts";
