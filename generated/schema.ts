@@ -1437,7 +1437,7 @@ export interface paths {
                  *
                  *     Available Types: `AGENT_AVAILABILITY`, `AGENT_STATUS`, `CONTACT`, `CONVERSATION`, `CUSTOMER`, `CUSTOMER_PROFILE`, `PAYMENT_REQUEST`,`TASK`
                  */
-                entities: unknown[];
+                entities: ("AGENT_AVAILABILITY" | "AGENT_STATUS" | "CONTACT" | "CONVERSATION" | "CUSTOMER" | "CUSTOMER_PROFILE" | "PAYMENT_REQUEST" | "TASK")[];
             };
             header?: never;
             path?: never;
@@ -2759,9 +2759,8 @@ export interface components {
                  *       "TASK",
                  *       "VOICE"
                  *     ]
-                 * @enum {array}
                  */
-                availableFor: "MAIL" | "MESSAGING" | "TASK" | "VOICE";
+                availableFor: ("MAIL" | "MESSAGING" | "TASK" | "VOICE")[];
             };
         };
         NoteAttachment: {
@@ -3085,9 +3084,8 @@ export interface components {
                  *       "MAIL",
                  *       "VOICE"
                  *     ]
-                 * @enum {array}
                  */
-                availableFor: "MAIL" | "MESSAGING" | "TASK" | "VOICE";
+                availableFor: ("MAIL" | "MESSAGING" | "TASK" | "VOICE")[];
                 /**
                  * Format: ISO 8601
                  * @description Timestamp when the action occurred
@@ -3691,7 +3689,7 @@ export interface components {
                  *       "Receipt Request"
                  *     ]
                  */
-                matchReasons?: unknown[];
+                matchReasons?: string[];
                 context: components["schemas"]["ContactContext"];
             };
         };
@@ -9088,7 +9086,7 @@ export interface operations {
                  *
                  *     Available Types: `AGENT_AVAILABILITY`, `AGENT_STATUS`, `CONTACT`, `CONVERSATION`, `CUSTOMER`, `CUSTOMER_PROFILE`, `PAYMENT_REQUEST`,`TASK`
                  */
-                entities: unknown[];
+                entities: ("AGENT_AVAILABILITY" | "AGENT_STATUS" | "CONTACT" | "CONVERSATION" | "CUSTOMER" | "CUSTOMER_PROFILE" | "PAYMENT_REQUEST" | "TASK")[];
             };
             header?: never;
             path?: never;

@@ -1,5 +1,5 @@
 import { REPAIRS, type Repair, type RepairResult } from "../repairs/index.ts";
-import { type Json, type Spec, collectRefs, decodePointer, isObject, operations, resolvePointer } from "./spec.ts";
+import { type Json, type Spec, collectRefs, decodePointer, isObject, operations, resolvePointer, transform } from "./spec.ts";
 
 export interface RepairReport extends RepairResult {
   name: string;
@@ -26,6 +26,10 @@ export function findDefects(spec: Spec): string[] {
       problems.push(`$ref ${ref} at ${at.join("/")} does not resolve`);
     }
   }
+  transform(spec, (node, at) => {
+    if (node.type === "array" && node.items === undefined) problems.push(`array without items at ${at.join("/")}`);
+    return undefined;
+  });
   const ids = new Map<string, string>();
   const schemes = Object.keys(spec.components.securitySchemes ?? {});
   if (schemes.length !== 1) problems.push(`expected one security scheme, found ${schemes.join(", ") || "none"}`);

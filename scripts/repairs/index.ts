@@ -2,6 +2,7 @@ import { hoistPathRefs } from "./hoist-path-refs.ts";
 import { consistentTagNames, missingOperationIds, publicAnswersWithoutAuth, singleBasicAuthScheme } from "./operations.ts";
 import { colonPathParams, queryInPathKeys, stripServerBasePath } from "./path-keys.ts";
 import type { Repair } from "./types.ts";
+import { untypedArrays } from "./untyped-arrays.ts";
 import { webhookPayloadSchema } from "./webhook-payload-schema.ts";
 
 /** Applied in this order; each later repair may rely on the earlier ones. */
@@ -15,6 +16,7 @@ export const REPAIRS: readonly Repair[] = [
   singleBasicAuthScheme,
   consistentTagNames,
   publicAnswersWithoutAuth,
+  untypedArrays,
 ];
 
 export type { Repair, RepairResult } from "./types.ts";
