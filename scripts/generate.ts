@@ -5,19 +5,14 @@
  *   npm run generate -- --check           exit 1 if generated/ differs from what the spec gives
  *   npm run generate -- --from <path|url> vendor a newer published spec, then regenerate
  */
-import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import YAML from "yaml";
-import { emitManifest, emitNamedTypes, emitRepairsDoc, emitSchema, type SourceInfo } from "./lib/emit.ts";
-import { buildManifest } from "./lib/manifest.ts";
-import { SpecDefectError, normalize } from "./lib/normalize.ts";
-import type { Json } from "./lib/spec.ts";
+import { SpecDefectError } from "./lib/normalize.ts";
+import { SPEC_FILE, renderAll } from "./lib/render.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const SPEC_FILE = "openapi/gladly-rest-api-openapi.yml";
 
 async function loadSpecText(from: string): Promise<string> {
   if (/^https:\/\//.test(from)) {
@@ -27,19 +22,6 @@ async function loadSpecText(from: string): Promise<string> {
   }
   if (/^[a-z]+:\/\//i.test(from)) throw new Error(`--from takes a file path or an https:// URL, not ${from}`);
   return readFile(from, "utf8");
-}
-
-export async function renderAll(specText: string): Promise<{ files: Map<string, string>; report: ReturnType<typeof normalize>["report"] }> {
-  const source: SourceInfo = { file: SPEC_FILE, sha256: createHash("sha256").update(specText).digest("hex") };
-  const { spec, report } = normalize(YAML.parse(specText) as Json);
-  const files = new Map<string, string>([
-    ["generated/openapi.json", JSON.stringify(spec, null, 2) + "\n"],
-    ["generated/schema.ts", await emitSchema(spec, source)],
-    ["generated/types.ts", emitNamedTypes(spec, source)],
-    ["generated/operations.ts", emitManifest(buildManifest(spec), source)],
-    ["openapi/REPAIRS.md", emitRepairsDoc(report, source)],
-  ]);
-  return { files, report };
 }
 
 function lineDiff(before: string, after: string): string {
