@@ -1,0 +1,36 @@
+import createClient, { type Client } from "openapi-fetch";
+import type { paths } from "../generated/schema.ts";
+import { type GladlyClientOptions, resolveConfig } from "./config.ts";
+import { type GladlyOperations, createOperationGroups } from "./operations.ts";
+import { authMiddleware, followRedirects, pathSerializer } from "./transport.ts";
+
+/**
+ * The Gladly client: the typed openapi-fetch methods (`GET`, `POST`, … on spec paths) and every
+ * operation grouped by tag (`customers.getCustomer`, `conversations.createItem`, …).
+ */
+export type GladlyClient = Client<paths> &
+  GladlyOperations & {
+    /** The API base every path is relative to, e.g. https://acme.gladly.com/api/v1. */
+    readonly baseUrl: string;
+  };
+
+export function createGladlyClient(options?: GladlyClientOptions): GladlyClient {
+  const config = resolveConfig(options);
+  const client = createClient<paths>({
+    baseUrl: config.baseUrl,
+    fetch: followRedirects(config.fetch),
+    headers: config.headers,
+    redirect: "manual",
+    pathSerializer,
+  });
+  client.use(authMiddleware(config.authorization));
+  const groups = createOperationGroups({ client, baseUrl: config.baseUrl, followMergedCustomers: config.followMergedCustomers });
+  const describe = () => `GladlyClient <${config.baseUrl}>`;
+  // Credentials live only in closures; these keep printing and serializing the client harmless.
+  return Object.assign(Object.create(null) as object, client, groups, {
+    baseUrl: config.baseUrl,
+    toString: describe,
+    toJSON: () => ({ baseUrl: config.baseUrl }),
+    [Symbol.for("nodejs.util.inspect.custom")]: describe,
+  }) as GladlyClient;
+}

@@ -1,0 +1,202 @@
+import type { Client } from "openapi-fetch";
+import { type OperationEntry, type OperationId, operations as manifest } from "../generated/operations.ts";
+import type { operations as OperationTypes, paths } from "../generated/schema.ts";
+import {
+  GladlyCustomerMergedError,
+  GladlyError,
+  GladlyInputError,
+  connectionError,
+  errorFromResponse,
+  parseErrorDetails,
+  readErrorBody,
+} from "./errors.ts";
+import { pathSerializer } from "./transport.ts";
+
+type Manifest = typeof manifest;
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type OrEmpty<T> = [T] extends [never] ? {} : T extends undefined ? {} : T;
+
+type ParamsIn<Op, Where extends "path" | "query"> = Op extends { parameters: infer P } ? (Where extends keyof P ? OrEmpty<NonNullable<P[Where]>> : {}) : {};
+type BodyIn<Op> = Op extends { requestBody?: infer B }
+  ? [NonNullable<B>] extends [never]
+    ? {}
+    : NonNullable<B> extends { content: infer C }
+      ? {} extends Pick<Op, "requestBody">
+        ? { body?: C[keyof C] }
+        : { body: C[keyof C] }
+      : {}
+  : {};
+
+/** One argument object: path and query parameters by name, plus `body`. */
+export type OperationArgs<Id extends OperationId> = Simplify<ParamsIn<OperationTypes[Id], "path"> & ParamsIn<OperationTypes[Id], "query"> & BodyIn<OperationTypes[Id]>>;
+
+type JsonOf<Op> = Op extends { responses: infer R }
+  ? { [S in keyof R]: S extends 200 | 201 | 202 ? (R[S] extends { content: { "application/json": infer T } } ? T : never) : never }[keyof R]
+  : never;
+
+/** What a method resolves to: parsed JSON, text (CSV, JSON Lines, NDJSON), bytes, or nothing (204). */
+export type OperationData<Id extends OperationId> = Manifest[Id]["responseKind"] extends "json"
+  ? [JsonOf<OperationTypes[Id]>] extends [never]
+    ? unknown
+    : JsonOf<OperationTypes[Id]>
+  : Manifest[Id]["responseKind"] extends "text"
+    ? string
+    : Manifest[Id]["responseKind"] extends "binary"
+      ? ArrayBuffer
+      : undefined;
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  /** Resolve to `{ data, response }` instead of just the data. */
+  raw?: boolean;
+}
+
+export interface RawResult<D> {
+  data: D;
+  response: Response;
+}
+
+type Call<A, O> = {} extends A ? [args?: A, options?: O] : [args: A, options?: O];
+type RawCall<A, O> = {} extends A ? [args: A | undefined, options: O] : [args: A, options: O];
+
+export interface OperationMethod<A, D> {
+  (...call: RawCall<A, CallOptions & { raw: true }>): Promise<RawResult<D>>;
+  (...call: Call<A, CallOptions & { raw?: false }>): Promise<D>;
+  /** The manifest entry this method calls. */
+  readonly operation: OperationEntry;
+}
+
+type GroupName = Manifest[OperationId]["group"];
+type Group<G extends GroupName> = {
+  [Id in OperationId as Manifest[Id]["group"] extends G ? Id : never]: OperationMethod<OperationArgs<Id>, OperationData<Id>>;
+};
+
+/** Every callable operation, grouped by tag: `gladly.customers.getCustomer({ customerId })`. */
+export type GladlyOperations = { [G in GroupName]: Group<G> };
+
+type LooseClientMethod = (
+  path: string,
+  init: { params: { path: Record<string, unknown>; query: Record<string, unknown> }; body?: unknown; parseAs: "stream"; signal?: AbortSignal; headers?: Record<string, string> },
+) => Promise<{ error?: unknown; response: Response }>;
+
+export interface OperationContext {
+  client: Client<paths>;
+  baseUrl: string;
+  followMergedCustomers: boolean;
+}
+
+function splitArgs(op: OperationEntry, args: Record<string, unknown>) {
+  const path: Record<string, unknown> = {};
+  const query: Record<string, unknown> = {};
+  let body: unknown;
+  for (const [key, value] of Object.entries(args)) {
+    if (key === "body" && op.requestContentType) body = value;
+    else if (op.pathParams.includes(key)) path[key] = value;
+    else if (op.queryParams.some((q) => q.name === key)) {
+      if (value !== undefined) query[key] = value instanceof Date ? value.toISOString() : value;
+    } else {
+      const known = [...op.pathParams, ...op.queryParams.map((q) => q.name), ...(op.requestContentType ? ["body"] : [])];
+      throw new GladlyInputError(key, `is not a parameter of ${op.operationId} (it takes ${known.join(", ") || "no arguments"})`);
+    }
+  }
+  for (const q of op.queryParams) if (q.required && query[q.name] === undefined) throw new GladlyInputError(q.name, `query parameter is required by ${op.operationId}`);
+  if (op.bodyRequired && body === undefined) throw new GladlyInputError("body", `is required by ${op.operationId}`);
+  return { path, query, body };
+}
+
+async function readSuccess(op: OperationEntry, response: Response, url: string): Promise<unknown> {
+  if (op.responseKind === "none" || response.status === 204) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  if (op.responseKind === "binary") return response.arrayBuffer();
+  const text = await response.text();
+  if (op.responseKind === "text") return text;
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new GladlyError(`${op.method} ${new URL(url).pathname} → ${response.status}: response body is not valid JSON`, {
+      status: response.status,
+      method: op.method,
+      url,
+      body: text.slice(0, 200),
+    });
+  }
+}
+
+/** The surviving customer id from a merge 301: the error's `meta.new`, else the Location header. */
+function mergedCustomerId(body: unknown, response: Response): string | undefined {
+  for (const detail of parseErrorDetails(body)) {
+    const next = detail.meta?.new;
+    if (typeof next === "string" && next) return next;
+  }
+  const location = response.headers.get("location");
+  const match = location ? /\/customer-profiles\/([^/?#]+)/.exec(location) : null;
+  return match ? decodeURIComponent(match[1]!) : undefined;
+}
+
+const MAX_MERGE_HOPS = 3;
+
+async function invoke(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions, hops = 0): Promise<RawResult<unknown>> {
+  const { path, query, body } = splitArgs(op, args);
+  const method = (ctx.client as unknown as Record<string, LooseClientMethod>)[op.method]!;
+  const init = { params: { path, query }, parseAs: "stream" as const, ...(body !== undefined && { body }), ...(options.signal && { signal: options.signal }), ...(options.headers && { headers: options.headers }) };
+  // Fetch implementations that build Responses by hand leave response.url empty.
+  const urlOf = (response?: Response) => response?.url || `${ctx.baseUrl}${pathSerializer(op.path, path)}`;
+  let response: Response;
+  let error: unknown;
+  try {
+    ({ response, error } = await method(op.path, init));
+  } catch (cause) {
+    if (cause instanceof GladlyInputError || cause instanceof GladlyError) throw cause;
+    throw connectionError(cause, op.method, urlOf());
+  }
+  if (response.ok) {
+    try {
+      return { data: await readSuccess(op, response, urlOf(response)), response };
+    } catch (cause) {
+      if (cause instanceof GladlyError) throw cause;
+      throw connectionError(cause, op.method, urlOf(response), "reading the response failed");
+    }
+  }
+  if (response.status === 301 && op.pathParams.includes("customerId")) {
+    const errorBody = error ?? (await readErrorBody(response));
+    const newCustomerId = mergedCustomerId(errorBody, response);
+    if (newCustomerId && newCustomerId !== args.customerId) {
+      if (ctx.followMergedCustomers && hops < MAX_MERGE_HOPS) return invoke(ctx, op, { ...args, customerId: newCustomerId }, options, hops + 1);
+      throw new GladlyCustomerMergedError(`customer ${String(args.customerId)} was merged into ${newCustomerId}`, {
+        status: 301,
+        method: op.method,
+        url: urlOf(response),
+        errors: parseErrorDetails(errorBody),
+        body: errorBody,
+        oldCustomerId: typeof args.customerId === "string" ? args.customerId : undefined,
+        newCustomerId,
+      });
+    }
+    error = errorBody;
+  }
+  throw errorFromResponse(response, error, op.method, urlOf(response));
+}
+
+function createMethod(ctx: OperationContext, op: OperationEntry) {
+  const method = async (args: Record<string, unknown> | undefined, options: CallOptions = {}) => {
+    if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
+      throw new GladlyInputError("args", `${op.operationId} takes one object of named parameters`);
+    }
+    const result = await invoke(ctx, op, args ?? {}, options);
+    return options.raw ? result : result.data;
+  };
+  return Object.assign(method, { operation: op });
+}
+
+/** Builds `{ group: { operationId: method } }` from the generated manifest. */
+export function createOperationGroups(ctx: OperationContext): GladlyOperations {
+  const groups: Record<string, Record<string, unknown>> = {};
+  for (const op of Object.values(manifest) as OperationEntry[]) {
+    (groups[op.group] ??= {})[op.operationId] = createMethod(ctx, op);
+  }
+  return groups as unknown as GladlyOperations;
+}
