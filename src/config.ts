@@ -1,4 +1,5 @@
 import { GladlyInputError } from "./errors.ts";
+import { isLoopback } from "./transport.ts";
 
 export type GladlyEnvironment = "production" | "sandbox";
 
@@ -58,8 +59,6 @@ export function validateOrganization(name: string): string {
   return name;
 }
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
 /** Checks a user-given base URL and makes sure it ends in `/api/v1` exactly once. */
 export function normalizeBaseUrl(raw: string): string {
   let url: URL;
@@ -70,7 +69,7 @@ export function normalizeBaseUrl(raw: string): string {
   }
   if (url.username || url.password) throw new GladlyInputError("baseUrl", "must not contain credentials; use agentEmail and apiToken");
   if (url.search || url.hash) throw new GladlyInputError("baseUrl", "must not contain a query string or fragment");
-  const loopback = LOOPBACK.test(url.hostname);
+  const loopback = isLoopback(url);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
     throw new GladlyInputError("baseUrl", `must use https:// (http:// is allowed only on loopback hosts), got ${url.protocol}//${url.host}`);
   }

@@ -41,6 +41,8 @@ export function pathSerializer(template: string, params: Record<string, unknown>
   });
 }
 
+export const isLoopback = (url: URL) => /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(url.hostname);
+
 const FOLLOWED = new Set([302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 
@@ -63,7 +65,7 @@ export function followRedirects(next: Fetch): Fetch {
       }
       const target = new URL(location, request.url);
       const from = new URL(request.url);
-      if (target.protocol !== "https:" && target.origin !== from.origin) {
+      if (target.protocol !== "https:" && target.origin !== from.origin && !isLoopback(target)) {
         throw new GladlyError(`${first.method} ${from.pathname}: refused a redirect to a non-https URL`, { status: response.status, method: first.method, url: first.url });
       }
       await response.body?.cancel();
