@@ -4318,7 +4318,12 @@ export interface components {
          * PING
          * @description a special event that is sent when webhooks are created or updated. See [Ping Event](#section/Ping-Event) for more information.
          */
-        PingEvent: unknown;
+        PingEvent: {
+            /** @enum {string} */
+            type: "PING";
+        } & {
+            [key: string]: unknown;
+        };
         /** Payment Request Created */
         PaymentRequestCreatedEvent: {
             /**

@@ -26,7 +26,7 @@ function eventName(member: JsonObject, spec: Spec): string {
  */
 export const webhookPayloadSchema: Repair = {
   name: "webhook-payload-schema",
-  reason: "/gladly/webhook is the payload Gladly sends to integrators, not a callable operation; its body becomes the WebhookEvent union",
+  reason: "/gladly/webhook is the payload Gladly sends to integrators, not a callable operation; its body becomes the WebhookEvent union (PING, given only in prose, gets a type literal)",
   apply(spec) {
     const item = spec.paths[WEBHOOK_PATH];
     if (!isObject(item)) return { count: 0 };
@@ -42,15 +42,29 @@ export const webhookPayloadSchema: Repair = {
     const union = schemas[WEBHOOK_EVENT];
     if (!isObject(union) || !Array.isArray(union.oneOf)) throw new Error("webhook-payload-schema: the webhook body is not a oneOf of events");
 
+    let untyped = 0;
     union.oneOf = union.oneOf.map((member) => {
       const existing = componentName(isObject(member) ? member.$ref : undefined);
       const schema = existing ? schemas[existing] : member;
       if (!isObject(schema)) throw new Error("webhook-payload-schema: an event member is not an object schema");
       const name = eventName(schema, spec);
+      // PING ("sent when a webhook is created or its URL changes") comes with prose only; without a
+      // `type` literal it would turn the whole union's `type` into unknown and defeat narrowing.
+      if (!schema.properties && !schema.oneOf && !schema.allOf && typeof schema.title === "string" && /^[A-Z_/]+$/.test(schema.title)) {
+        Object.assign(schema, {
+          type: "object",
+          required: ["type"],
+          properties: { type: { type: "string", enum: [schema.title] } },
+          additionalProperties: true,
+        });
+        untyped++;
+      }
       if (existing) renameComponent(spec, "schemas", existing, name);
       else schemas[name] = schema;
       return { $ref: `#/components/schemas/${name}` };
     });
-    return { count: 1, details: [`${union.oneOf.length} event types in ${WEBHOOK_EVENT}`] };
+    const details = [`${union.oneOf.length} event types in ${WEBHOOK_EVENT}`];
+    if (untyped) details.push(`${untyped} event type(s) without a schema given a \`type\` literal (PING)`);
+    return { count: 1, details };
   },
 };
