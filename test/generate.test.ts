@@ -90,3 +90,24 @@ describe("npm run generate", () => {
     expect(result.stderr).toContain("https://");
   });
 });
+
+describe("strict compile of openapi-typescript output", () => {
+  async function strictErrors(source: string): Promise<number> {
+    const ts = (await import("typescript")).default;
+    const file = "/virtual/schema.ts";
+    const options = { strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, types: [] };
+    const host = ts.createCompilerHost(options);
+    const read = host.getSourceFile.bind(host);
+    host.getSourceFile = (name, version) => (name === file ? ts.createSourceFile(name, source, version) : read(name, version));
+    const program = ts.createProgram([file], options, host);
+    return ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file).length;
+  }
+
+  it("fails on the raw spec and passes on the repaired one", async () => {
+    const { default: openapiTS, astToString } = await import("openapi-typescript");
+    const raw = astToString(await openapiTS(YAML.parse(SPEC_TEXT), { silent: true }));
+    expect(await strictErrors(raw)).toBeGreaterThan(200);
+    const { files } = await renderAll(SPEC_TEXT);
+    expect(await strictErrors(files.get("generated/schema.ts")!)).toBe(0);
+  }, 60_000);
+});
