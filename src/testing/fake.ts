@@ -1,0 +1,297 @@
+import { timingSafeEqual } from "node:crypto";
+import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { OperationEntry } from "../../generated/operations.ts";
+import { type Fault, type FaultHandle, FaultQueue } from "./faults.ts";
+import { handlerFor, type Reply } from "./handlers/index.ts";
+import { type ErrorDetail, FakeHttpError } from "./http-error.ts";
+import { SlidingWindow } from "./rate-limit.ts";
+import { BASE_PATH, matchRoute } from "./router.ts";
+import { FakeClock, FakeState } from "./state.ts";
+import { validateBody, validateQuery } from "./validate.ts";
+
+export interface FakeGladlyOptions {
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Makes ids and generated data repeatable. */
+  seed?: number;
+  /** Gladly's limits by default: 10 requests/second across all clients, Reports 10/minute and 2 at a time. `false` turns them off. */
+  rateLimit?: false | { perSecond?: number; reportsPerMinute?: number; reportsConcurrent?: number };
+  /** Origins allowed to call the Public Answers API from a browser (default: any). */
+  corsOrigins?: "*" | string[];
+  /** How long a report takes to generate, so the concurrency limit can be observed. */
+  reportLatencyMs?: number;
+  /** How far the events endpoint runs behind real time (Gladly: up to 15 s). Default 0. */
+  eventLagMs?: number;
+  agentEmail?: string;
+  apiToken?: string;
+  /** Largest request body accepted, in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+}
+
+export interface FakeRequestRecord {
+  method: string;
+  path: string;
+  operationId: string | undefined;
+  status: number;
+  at: number;
+}
+
+export interface FakeGladly {
+  /** Origin of the server, e.g. http://127.0.0.1:41234; give it to createGladlyClient as `baseUrl`. */
+  readonly url: string;
+  /** A name for the fake organization (its subdomain, were it real). */
+  readonly organization: string;
+  /** The organization id the Public Answers API takes as `orgId`. */
+  readonly orgId: string;
+  readonly agentEmail: string;
+  readonly apiToken: string;
+  /** Everything the fake holds, to arrange and inspect in tests. */
+  readonly state: FakeState;
+  /** Time as the fake sees it; `advance(ms)` moves it forward. */
+  readonly clock: FakeClock;
+  /** Every request answered, in order. */
+  readonly requests: FakeRequestRecord[];
+  /** Options for createGladlyClient that point at this fake. */
+  clientOptions(): { baseUrl: string; agentEmail: string; apiToken: string };
+  /** Make the next matching requests fail, stall or break (see Fault). */
+  inject(fault: Fault): FaultHandle;
+  close(): Promise<void>;
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  // Compare equal-length buffers so the time taken does not reveal where they differ.
+  const same = timingSafeEqual(left.length === right.length ? left : right, right);
+  return same && left.length === right.length;
+}
+
+function errorBody(errors: ErrorDetail[]): string {
+  return JSON.stringify({ errors });
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new FakeHttpError(413, [{ code: "too_long", detail: `request body cannot be larger than ${limit} bytes` }]);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function queryObject(op: OperationEntry, search: URLSearchParams): Record<string, unknown> {
+  const query: Record<string, unknown> = {};
+  for (const param of op.queryParams) {
+    if (!search.has(param.name)) continue;
+    query[param.name] = param.array ? search.getAll(param.name) : search.get(param.name);
+  }
+  return query;
+}
+
+/**
+ * Starts a fake Gladly on 127.0.0.1: every operation of the spec, validated against its schemas,
+ * with Basic auth, rate limits and CORS as Gladly has them, and state that persists between calls.
+ */
+export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<FakeGladly> {
+  const clock = new FakeClock();
+  const state = new FakeState({ seed: options.seed ?? 1, clock, eventLagMs: options.eventLagMs ?? 0 });
+  const agentEmail = options.agentEmail ?? [...state.agents.values()][0]!.emailAddress!;
+  const apiToken = options.apiToken ?? `fake-token-${state.newId()}`;
+  const expectedAuth = `Basic ${Buffer.from(`${agentEmail}:${apiToken}`).toString("base64")}`;
+  const limits = options.rateLimit === false ? undefined : { perSecond: 10, reportsPerMinute: 10, reportsConcurrent: 2, ...options.rateLimit };
+  const perSecond = limits && new SlidingWindow(limits.perSecond, 1000);
+  const reportsPerMinute = limits && new SlidingWindow(limits.reportsPerMinute, 60_000);
+  let reportsInFlight = 0;
+  const corsOrigins = options.corsOrigins ?? "*";
+  const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
+  const faults = new FaultQueue();
+  const requests: FakeRequestRecord[] = [];
+  let origin = "";
+
+  function rateHeaders(res: ServerResponse): void {
+    if (!perSecond) return;
+    res.setHeader("Ratelimit-Limit-Second", String(perSecond.limit));
+    res.setHeader("Ratelimit-Remaining-Second", String(perSecond.remaining()));
+  }
+
+  function corsHeaders(req: IncomingMessage, res: ServerResponse): void {
+    const requestOrigin = req.headers.origin;
+    if (!requestOrigin) return;
+    if (corsOrigins !== "*" && !corsOrigins.includes(requestOrigin)) return;
+    res.setHeader("Access-Control-Allow-Origin", corsOrigins === "*" ? "*" : requestOrigin);
+    res.setHeader("Vary", "Origin");
+    res.setHeader("Access-Control-Allow-Methods", "GET, OPTIONS");
+    res.setHeader("Access-Control-Allow-Headers", "Accept, Content-Type");
+    res.setHeader("Access-Control-Max-Age", "600");
+  }
+
+  function send(res: ServerResponse, reply: Reply): void {
+    for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+    if (reply.json !== undefined) {
+      res.writeHead(reply.status, { "Content-Type": JSON_TYPE }).end(JSON.stringify(reply.json));
+    } else if (reply.text !== undefined) {
+      res.writeHead(reply.status, { "Content-Type": reply.contentType ?? "text/plain" }).end(reply.text);
+    } else if (reply.bytes !== undefined) {
+      res.writeHead(reply.status, { "Content-Type": reply.contentType ?? "application/octet-stream", "Content-Length": String(reply.bytes.length) }).end(reply.bytes);
+    } else {
+      res.writeHead(reply.status).end();
+    }
+  }
+
+  const fail = (error: FakeHttpError): Reply => ({ status: error.status, json: { errors: error.errors }, headers: error.headers });
+
+  async function answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<{ reply?: Reply; operationId?: string; fault?: Fault; dropped?: boolean }> {
+    const method = req.method ?? "GET";
+    const pathname = url.pathname;
+
+    // The signed file URLs attachments redirect to: no Gladly credentials, as on a file host.
+    const file = /^\/files\/attachments\/([^/]+)$/.exec(pathname);
+    if (method === "GET" && file) {
+      const attachment = state.attachments.get(decodeURIComponent(file[1]!));
+      if (!attachment || !url.searchParams.get("signature")) return { reply: { status: 404, text: "not found" } };
+      return { reply: { status: 200, bytes: attachment.bytes, contentType: attachment.contentType, headers: { "Content-Disposition": `attachment; filename="${attachment.filename}"` } } };
+    }
+
+    const route = matchRoute(method === "OPTIONS" ? String(req.headers["access-control-request-method"] ?? "GET") : method, pathname);
+    const op = route.op;
+    if (op && !op.auth) corsHeaders(req, res);
+    if (method === "OPTIONS") return { reply: op && !op.auth ? { status: 204 } : { status: 404, json: { errors: [{ code: "not_exist", detail: `no route for ${pathname}` }] } } };
+
+    const fault = faults.take({ method, path: pathname, ...(op && { template: op.path, operationId: op.operationId }) });
+    if (fault?.delayMs) await sleep(fault.delayMs);
+    if (fault && (fault.resetConnection === true || fault.resetConnection === "before")) {
+      req.socket.destroy();
+      return { dropped: true, ...(op && { operationId: op.operationId }) };
+    }
+    rateHeaders(res);
+    if (fault?.status !== undefined) {
+      const detail = fault.status === 429 ? "rate limit exceeded" : `injected ${fault.status}`;
+      const headers = fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : undefined;
+      return { reply: { status: fault.status, json: { errors: [{ code: fault.status === 429 ? "rate_limited" : "temporary_failure", detail }] }, ...(headers && { headers }) }, ...(op && { operationId: op.operationId }) };
+    }
+
+    if (!op) {
+      const detail = route.pathExists ? `${method} is not supported on ${pathname}` : `no route for ${pathname}`;
+      return { reply: { status: route.pathExists ? 405 : 404, json: { errors: [{ code: "not_exist", detail }] } } };
+    }
+
+    if (perSecond) {
+      const admitted = perSecond.take();
+      rateHeaders(res);
+      if (!admitted.ok) {
+        return { operationId: op.operationId, reply: { status: 429, json: { errors: [{ code: "rate_limited", detail: `more than ${perSecond.limit} requests per second` }] }, headers: { "Retry-After": String(Math.max(1, Math.ceil(admitted.retryAfterMs / 1000))) } } };
+      }
+    }
+
+    if (op.auth && !safeEqual(req.headers.authorization ?? "", expectedAuth)) {
+      return { operationId: op.operationId, reply: { status: 401, json: { errors: [{ code: "unauthorized", detail: "missing or invalid credentials" }] }, headers: { "WWW-Authenticate": 'Basic realm="Gladly"' } } };
+    }
+
+    const isReport = op.group === "reports";
+    if (isReport && limits) {
+      if (reportsInFlight >= limits.reportsConcurrent) {
+        return { operationId: op.operationId, reply: { status: 429, json: { errors: [{ code: "rate_limited", detail: `at most ${limits.reportsConcurrent} reports at a time` }] }, headers: { "Retry-After": "1" } } };
+      }
+      const admitted = reportsPerMinute!.take();
+      if (!admitted.ok) {
+        return { operationId: op.operationId, reply: { status: 429, json: { errors: [{ code: "rate_limited", detail: `more than ${limits.reportsPerMinute} reports per minute` }] }, headers: { "Retry-After": String(Math.ceil(admitted.retryAfterMs / 1000)) } } };
+      }
+    }
+
+    try {
+      if (isReport) reportsInFlight++;
+      const raw = await readBody(req, maxBodyBytes);
+      let body: unknown;
+      if (raw.length) {
+        if (!String(req.headers["content-type"] ?? "").includes("json")) throw new FakeHttpError(400, [{ code: "invalid", detail: "request body must be JSON (Content-Type: application/json)" }]);
+        try {
+          body = JSON.parse(raw.toString("utf8"));
+        } catch {
+          throw new FakeHttpError(400, [{ code: "invalid", detail: "request body is not valid JSON" }]);
+        }
+      }
+      const query = queryObject(op, url.searchParams);
+      const problems = [...validateQuery(op, query), ...validateBody(op, body)];
+      if (problems.length) throw new FakeHttpError(400, problems);
+      const handler = handlerFor(op.operationId);
+      if (!handler) throw new FakeHttpError(501, [{ code: "temporary_failure", detail: `${op.operationId} is not implemented by the fake` }]);
+      if (isReport && options.reportLatencyMs) await sleep(options.reportLatencyMs);
+      const reply = await handler({ state, op, params: (route as { params: Record<string, string> }).params, query, body, origin });
+      return { reply, operationId: op.operationId, ...(fault && { fault }) };
+    } catch (error) {
+      if (error instanceof FakeHttpError) return { reply: fail(error), operationId: op.operationId };
+      throw error;
+    } finally {
+      if (isReport) reportsInFlight--;
+    }
+  }
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", origin);
+    const record = (status: number, operationId?: string) => requests.push({ method: req.method ?? "GET", path: url.pathname, operationId, status, at: Date.now() });
+    try {
+      const { reply, operationId, fault, dropped } = await answer(req, res, url);
+      if (dropped || !reply) {
+        record(0, operationId);
+        return;
+      }
+      if (fault?.resetConnection === "after") {
+        record(0, operationId);
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.resetConnection === "mid-body") {
+        const text = reply.json !== undefined ? JSON.stringify(reply.json) : (reply.text ?? "");
+        res.writeHead(reply.status, { "Content-Type": JSON_TYPE, "Content-Length": String(Buffer.byteLength(text) + 64) });
+        res.write(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
+        setTimeout(() => req.socket.destroy(), 5);
+        record(0, operationId);
+        return;
+      }
+      if (fault?.malformedBody) {
+        res.writeHead(200, { "Content-Type": JSON_TYPE }).end('{"malformed": ');
+        record(200, operationId);
+        return;
+      }
+      send(res, reply);
+      record(reply.status, operationId);
+    } catch (error) {
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": JSON_TYPE }).end(errorBody([{ code: "temporary_failure", detail: `fake Gladly failed: ${(error as Error).message}` }]));
+      record(500);
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  origin = `http://127.0.0.1:${port}`;
+
+  return {
+    url: origin,
+    organization: "fake",
+    orgId: state.organization.id,
+    agentEmail,
+    apiToken,
+    state,
+    clock,
+    requests,
+    clientOptions: () => ({ baseUrl: origin, agentEmail, apiToken }),
+    inject: (fault) => faults.add(fault),
+    close: () =>
+      new Promise<void>((resolve) => {
+        faults.clear();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export { BASE_PATH };

@@ -1,0 +1,82 @@
+export interface FaultMatch {
+  method?: string;
+  /** A path template (`/customer-profiles/{customerId}`), an exact path, or a RegExp on the request path. */
+  path?: string | RegExp;
+  operationId?: string;
+}
+
+/**
+ * A fault the fake applies to the next matching requests, in place of (or around) its normal answer.
+ * Faults apply in the order they were injected; each one counts down `times`.
+ */
+export interface Fault {
+  match?: FaultMatch;
+  /** How many matching requests it applies to (default 1; `Infinity` for all). */
+  times?: number;
+  /** Answer with this status and a Gladly-shaped error body, without processing the request. */
+  status?: number;
+  /** With `status: 429` (or any): the Retry-After header, in seconds. */
+  retryAfter?: number;
+  /** Wait this long before answering (combines with the others). */
+  delayMs?: number;
+  /**
+   * Drop the connection: `"before"` (or `true`) without processing the request, `"after"`
+   * processing it without answering, `"mid-body"` after sending part of the answer.
+   */
+  resetConnection?: boolean | "before" | "after" | "mid-body";
+  /** Process the request, then answer 200 with a body that is not valid JSON. */
+  malformedBody?: boolean;
+}
+
+export interface FaultHandle {
+  /** How many more requests it will apply to. */
+  readonly remaining: number;
+  cancel(): void;
+}
+
+interface ActiveFault extends Fault {
+  left: number;
+}
+
+export class FaultQueue {
+  private faults: ActiveFault[] = [];
+
+  add(fault: Fault): FaultHandle {
+    const times = fault.times ?? 1;
+    if (!(times > 0)) throw new TypeError("inject: times must be a positive number");
+    if (fault.status !== undefined && (fault.status < 100 || fault.status > 599)) throw new TypeError("inject: status must be an HTTP status");
+    const active: ActiveFault = { ...fault, left: times };
+    this.faults.push(active);
+    const faults = () => this.faults;
+    return {
+      get remaining() {
+        return active.left;
+      },
+      cancel: () => {
+        this.faults = faults().filter((f) => f !== active);
+      },
+    };
+  }
+
+  /** Takes the first fault that matches this request, counting it down. */
+  take(request: { method: string; path: string; template?: string; operationId?: string }): Fault | undefined {
+    const fault = this.faults.find((f) => f.left > 0 && matches(f.match, request));
+    if (!fault) return undefined;
+    fault.left--;
+    if (fault.left <= 0) this.faults = this.faults.filter((f) => f !== fault);
+    return fault;
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+}
+
+function matches(match: FaultMatch | undefined, request: { method: string; path: string; template?: string; operationId?: string }): boolean {
+  if (!match) return true;
+  if (match.method && match.method.toUpperCase() !== request.method) return false;
+  if (match.operationId && match.operationId !== request.operationId) return false;
+  if (match.path instanceof RegExp) return match.path.test(request.path);
+  if (match.path !== undefined) return match.path === request.template || match.path === request.path || `/api/v1${match.path}` === request.path;
+  return true;
+}

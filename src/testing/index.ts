@@ -1,0 +1,10 @@
+/**
+ * `gladly-api/testing`: a fake Gladly you can start in your own tests, like stripe-mock for Stripe.
+ *
+ *   const fake = await startFakeGladly();
+ *   const gladly = createGladlyClient(fake.clientOptions());
+ */
+export { startFakeGladly, type FakeGladly, type FakeGladlyOptions, type FakeRequestRecord } from "./fake.ts";
+export type { Fault, FaultHandle, FaultMatch } from "./faults.ts";
+export { FakeClock, FakeState, type FakeEvent } from "./state.ts";
+export { responseProblems } from "./validate.ts";
