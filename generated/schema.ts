@@ -5618,7 +5618,7 @@ export interface operations {
                      *       "pOVVdzweSumI4bFxjlT8LA"
                      *     ]
                      */
-                    topicIds?: string[];
+                    topicIds: string[];
                 };
             };
         };
@@ -5693,8 +5693,14 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Freeform topics that need to be added or removed from a conversation */
-                    body?: string;
+                    add?: {
+                        key?: string;
+                        value?: string;
+                    }[];
+                    remove?: {
+                        key?: string;
+                        value?: string;
+                    }[];
                 };
             };
         };
@@ -5737,11 +5743,13 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    /**
-                     * @description Plain text or [rich content ](#tag/Rich-Content) of the note.
-                     * @example <h1>Customer has requested more information about our loyalty program.</h1>
-                     */
-                    body?: string;
+                    content: {
+                        /**
+                         * @description Plain text or [rich content ](#tag/Rich-Content) of the note.
+                         * @example <h1>Customer has requested more information about our loyalty program.</h1>
+                         */
+                        body?: string;
+                    };
                 };
             };
         };

@@ -4,6 +4,7 @@ import { SpecDefectError, findDefects, normalize } from "../scripts/lib/normaliz
 import { hoistPathRefs } from "../scripts/repairs/hoist-path-refs.ts";
 import { consistentTagNames, missingOperationIds, publicAnswersWithoutAuth, singleBasicAuthScheme } from "../scripts/repairs/operations.ts";
 import { colonPathParams, queryInPathKeys, stripServerBasePath } from "../scripts/repairs/path-keys.ts";
+import { requiredProperties } from "../scripts/repairs/required-properties.ts";
 import { untypedArrays } from "../scripts/repairs/untyped-arrays.ts";
 import { webhookPayloadSchema } from "../scripts/repairs/webhook-payload-schema.ts";
 import { type JsonObject, collectRefs, operations } from "../scripts/lib/spec.ts";
@@ -212,6 +213,28 @@ describe("untyped-arrays", () => {
   });
 });
 
+describe("required-properties", () => {
+  it("takes a body's real shape from its examples when the schema contradicts them", () => {
+    const note = (((op("post", "/conversations/{conversationId}/notes").requestBody as JsonObject).content as JsonObject)["application/json"] as JsonObject).schema as JsonObject;
+    expect(note.required).toEqual(["content"]);
+    expect(Object.keys((note.properties as JsonObject).content as JsonObject)).toContain("properties");
+    expect(Object.keys(((note.properties as JsonObject).content as JsonObject).properties as JsonObject)).toEqual(["body"]);
+  });
+
+  it("fixes a case typo and drops names that are nowhere", () => {
+    const topics = (((op("post", "/conversations/{conversationId}/topics").requestBody as JsonObject).content as JsonObject)["application/json"] as JsonObject).schema as JsonObject;
+    expect(topics.required).toEqual(["topicIds"]);
+    expect((spec.components.schemas!.Task as JsonObject).required).not.toContain("content");
+  });
+
+  it("leaves no required name without a property (checked by findDefects)", () => {
+    const mini = miniSpec({ "/a": { get: ok("a", { responses: { "200": { description: "", content: { "application/json": { schema: { type: "object", required: ["x"], properties: { y: { type: "string" } } } } } } } }) } });
+    expect(findDefects(mini)).toEqual([expect.stringContaining("required x is not a property")]);
+    expect(requiredProperties.apply(mini).count).toBe(1);
+    expect(findDefects(mini)).toEqual([]);
+  });
+});
+
 describe("normalize", () => {
   it("rejects unknown new defects with what it found", () => {
     const raw = rawSpec();
@@ -242,6 +265,7 @@ describe("normalize", () => {
       "consistent-tag-names",
       "public-answers-without-auth",
       "untyped-arrays",
+      "required-properties",
     ]);
     for (const r of normalized.report) {
       expect(r.reason.length).toBeGreaterThan(20);

@@ -28,6 +28,10 @@ export function findDefects(spec: Spec): string[] {
   }
   transform(spec, (node, at) => {
     if (node.type === "array" && node.items === undefined) problems.push(`array without items at ${at.join("/")}`);
+    if (Array.isArray(node.required) && isObject(node.properties)) {
+      const properties = node.properties;
+      for (const name of node.required) if (typeof name !== "string" || !(name in properties)) problems.push(`required ${String(name)} is not a property at ${at.join("/")}`);
+    }
     return undefined;
   });
   const ids = new Map<string, string>();

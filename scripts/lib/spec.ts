@@ -98,3 +98,13 @@ export function renameComponent(spec: Spec, kind: string, from: string, to: stri
     return undefined;
   });
 }
+
+/** A short, readable name for a location in the spec: `POST /notes body` or `components/schemas/Task`. */
+export function describeLocation(at: string[]): string {
+  if (at[0] !== "paths") return at.join("/");
+  const [, path, method, ...rest] = at;
+  if (!(HTTP_METHODS as readonly string[]).includes(method ?? "")) return `${path} ${[method, ...rest].join("/")}`;
+  const part = rest[0] === "requestBody" ? "request body" : rest[0] === "responses" ? `${rest[1]} response` : rest[0] === "parameters" ? "parameter" : rest.join("/");
+  const inner = rest.slice(rest.indexOf("schema") + 1).filter((t) => t !== "properties");
+  return `${method?.toUpperCase() ?? ""} ${path} ${part}${rest.includes("schema") && inner.length ? ` ${inner.join(".")}` : ""}`.trim();
+}

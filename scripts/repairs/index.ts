@@ -3,6 +3,7 @@ import { consistentTagNames, missingOperationIds, publicAnswersWithoutAuth, sing
 import { colonPathParams, queryInPathKeys, stripServerBasePath } from "./path-keys.ts";
 import type { Repair } from "./types.ts";
 import { untypedArrays } from "./untyped-arrays.ts";
+import { requiredProperties } from "./required-properties.ts";
 import { webhookPayloadSchema } from "./webhook-payload-schema.ts";
 
 /** Applied in this order; each later repair may rely on the earlier ones. */
@@ -17,6 +18,7 @@ export const REPAIRS: readonly Repair[] = [
   consistentTagNames,
   publicAnswersWithoutAuth,
   untypedArrays,
+  requiredProperties,
 ];
 
 export type { Repair, RepairResult } from "./types.ts";

@@ -1,4 +1,4 @@
-import { type Json, type JsonObject, isObject, transform } from "../lib/spec.ts";
+import { type Json, type JsonObject, describeLocation, isObject, transform } from "../lib/spec.ts";
 import type { Repair } from "./types.ts";
 
 /** `Available Types: \`A\`, \`B\`` in a description → ["A", "B"]. */
@@ -33,7 +33,7 @@ export const untypedArrays: Repair = {
       if (!items) throw new Error(`untyped-arrays: cannot infer the items of the array at ${at.join("/")}`);
       node.items = items;
       delete node.enum;
-      fixed.push(`${at.slice(-4).join("/")}: ${Array.isArray(items.enum) ? items.enum.join(" | ") : items.type}`);
+      fixed.push(`${describeLocation(at)}: ${Array.isArray(items.enum) ? items.enum.join(" | ") : items.type}`);
       return undefined;
     });
     return { count: fixed.length, details: fixed };

@@ -209,7 +209,7 @@ function seed(state: FakeState): void {
     state.topics.set(id, { id, name, disabled: false });
   }
   const attributeId = state.newId();
-  state.customAttributes.set(attributeId, { id: attributeId, key: "orderId", label: "Order ID", deactivated: false, createdAt: at, createdBy: state.apiUserId });
+  state.customAttributes.set(attributeId, { id: attributeId, key: "ORDER_ID", label: "Order ID", deactivated: false, createdAt: at, createdBy: state.apiUserId });
 
   const hoursId = state.newId();
   const day = [{ start: "09:00", stop: "17:00" }];

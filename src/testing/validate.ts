@@ -19,6 +19,11 @@ function prepare(node: Json, forRequest: boolean): Json {
   if (forRequest && Array.isArray(out.required) && isObject(out.properties)) {
     const properties = out.properties;
     out.required = out.required.filter((name) => !(isObject(properties[name as string]) && (properties[name as string] as JsonObject).readOnly === true));
+    // Gladly answers `blank` for a required string that is empty, not only for a missing one.
+    for (const name of out.required) {
+      const property = properties[name as string];
+      if (isObject(property) && property.type === "string" && property.minLength === undefined && property.enum === undefined) properties[name as string] = { ...property, minLength: 1 };
+    }
   }
   return out;
 }

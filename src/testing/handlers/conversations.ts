@@ -164,29 +164,41 @@ export const conversationHandlers: Handlers = {
   updateConversationFreeformTopics({ state, params, body }) {
     requireCustomer(state, params.customerId!);
     const conversation = requireConversation(state, params.conversationId!);
-    const attribute = [...state.customAttributes.values()][0]!;
-    const value = body.body ?? "";
-    conversation.customAttributes = [...(conversation.customAttributes ?? []).filter((a) => a.id !== attribute.id), ...(value ? [{ id: attribute.id, value }] : [])];
-    state.emit(value ? "CONVERSATION/CUSTOM_ATTRIBUTE_ADDED" : "CONVERSATION/CUSTOM_ATTRIBUTE_REMOVED", {
-      customerId: conversation.customerId,
-      conversationId: conversation.id,
-      customAttributeId: attribute.id,
-      customAttributeKey: attribute.key,
-      customAttributeValue: value,
-    });
+    const attributes = [...state.customAttributes.values()];
+    const attributeFor = (key: string | undefined) => {
+      const attribute = attributes.find((a) => a.key === key && !a.deactivated);
+      if (!attribute) throw invalid("key", `freeform topic ${String(key)} does not exist`);
+      return attribute;
+    };
+    const current = conversation.customAttributes ?? [];
+    for (const { key, value } of body.add ?? []) {
+      const attribute = attributeFor(key);
+      if (current.some((a) => a.id === attribute.id && a.value === value)) continue;
+      current.push({ id: attribute.id, ...(value !== undefined && { value }) });
+      state.emit("CONVERSATION/CUSTOM_ATTRIBUTE_ADDED", { customerId: conversation.customerId, conversationId: conversation.id, customAttributeId: attribute.id, customAttributeKey: key, customAttributeValue: value });
+    }
+    for (const { key, value } of body.remove ?? []) {
+      const attribute = attributeFor(key);
+      const index = current.findIndex((a) => a.id === attribute.id && a.value === value);
+      if (index < 0) continue;
+      current.splice(index, 1);
+      state.emit("CONVERSATION/CUSTOM_ATTRIBUTE_REMOVED", { customerId: conversation.customerId, conversationId: conversation.id, customAttributeId: attribute.id, customAttributeKey: key, customAttributeValue: value });
+    }
+    conversation.customAttributes = current;
     return noContent();
   },
 
   addNoteToConversation({ state, params, body }) {
     const conversation = requireConversation(state, params.conversationId!);
-    if (!body.body) throw invalid("body", "body cannot be blank", "blank");
+    const text = body.content.body;
+    if (!text) throw invalid("content.body", "content.body cannot be blank", "blank");
     const note: Item = {
       id: state.newId(),
       customerId: conversation.customerId,
       conversationId: conversation.id,
       timestamp: state.now(),
       initiator: { id: state.apiUserId, type: "API" },
-      content: { type: "CONVERSATION_NOTE", body: body.body },
+      content: { type: "CONVERSATION_NOTE", body: text },
     };
     state.items.set(note.id, note);
     state.emit("CONVERSATION/NOTE_CREATED", { noteId: note.id, customerId: conversation.customerId, conversationId: conversation.id });
