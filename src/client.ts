@@ -2,7 +2,8 @@ import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../generated/schema.ts";
 import { type GladlyClientOptions, resolveConfig } from "./config.ts";
 import { type GladlyOperations, createOperationGroups } from "./operations.ts";
-import { authMiddleware, followRedirects, pathSerializer } from "./transport.ts";
+import { limitsFor } from "./limiter.ts";
+import { authMiddleware, followRedirects, limitRequests, pathSerializer } from "./transport.ts";
 
 /**
  * The Gladly client: the typed openapi-fetch methods (`GET`, `POST`, … on spec paths) and every
@@ -18,7 +19,7 @@ export function createGladlyClient(options?: GladlyClientOptions): GladlyClient 
   const config = resolveConfig(options);
   const client = createClient<paths>({
     baseUrl: config.baseUrl,
-    fetch: followRedirects(config.fetch),
+    fetch: followRedirects(config.rateLimit === false ? config.fetch : limitRequests(config.fetch, config.baseUrl, limitsFor(new URL(config.baseUrl).origin, config.rateLimit))),
     headers: config.headers,
     redirect: "manual",
     pathSerializer,

@@ -1,4 +1,5 @@
 import { GladlyInputError } from "./errors.ts";
+import type { RateLimitOptions } from "./limiter.ts";
 import { isLoopback } from "./transport.ts";
 
 export type GladlyEnvironment = "production" | "sandbox";
@@ -25,6 +26,11 @@ export interface GladlyClientOptions {
    * customer (default), or throw GladlyCustomerMergedError carrying its id (`false`).
    */
   followMergedCustomers?: boolean;
+  /**
+   * Client-side pacing under Gladly's limits, shared by every client of the organization in this
+   * process: 10 requests/second, Reports 10/minute and 2 at a time. `false` turns it off.
+   */
+  rateLimit?: false | RateLimitOptions;
   /** Where to read GLADLY_* variables from; defaults to `process.env` where it exists. */
   env?: Record<string, string | undefined>;
 }
@@ -35,6 +41,7 @@ export interface ResolvedConfig {
   fetch: (request: Request) => Promise<Response>;
   headers: Record<string, string>;
   followMergedCustomers: boolean;
+  rateLimit: false | RateLimitOptions;
 }
 
 const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
@@ -127,6 +134,7 @@ export function resolveConfig(options: GladlyClientOptions = {}): ResolvedConfig
     fetch: fetchImpl,
     headers: { "User-Agent": userAgent, ...options.headers },
     followMergedCustomers: options.followMergedCustomers ?? true,
+    rateLimit: options.rateLimit ?? {},
   };
 }
 

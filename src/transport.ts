@@ -1,6 +1,7 @@
 import type { Middleware } from "openapi-fetch";
 import { type OperationEntry, operations } from "../generated/operations.ts";
 import { GladlyError, GladlyInputError } from "./errors.ts";
+import type { OrganizationLimits } from "./limiter.ts";
 
 export type Fetch = (request: Request) => Promise<Response>;
 
@@ -78,4 +79,60 @@ export function followRedirects(next: Fetch): Fetch {
       request = new Request(target, { method: bodiless ? request.method : "GET", headers, redirect: "manual", signal: request.signal });
     }
   };
+}
+
+/**
+ * Paces requests to the API origin through the organization's limiters (Reports through theirs
+ * as well). Requests elsewhere — the file host behind an attachment's 303 — are not counted.
+ */
+export function limitRequests(next: Fetch, apiBase: string, limits: OrganizationLimits): Fetch {
+  const base = new URL(apiBase);
+  const reportsPath = `${base.pathname.replace(/\/$/, "")}/reports`;
+  return async (request) => {
+    const url = new URL(request.url);
+    if (url.origin !== base.origin) return next(request);
+    const signal = request.signal;
+    if (url.pathname === reportsPath || url.pathname.startsWith(`${reportsPath}/`)) {
+      const release = await limits.reportSlots.acquire();
+      try {
+        await limits.reports.acquire(signal);
+        await limits.requests.acquire(signal);
+        const response = await next(request);
+        // The slot is held until the report has been read, not merely until headers arrive.
+        return releaseWhenConsumed(response, release);
+      } catch (error) {
+        release();
+        throw error;
+      }
+    }
+    await limits.requests.acquire(signal);
+    return next(request);
+  };
+}
+
+function releaseWhenConsumed(response: Response, release: () => void): Response {
+  if (!response.body) {
+    release();
+    return response;
+  }
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          release();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (error) {
+        release();
+        controller.error(error);
+      }
+    },
+    cancel(reason) {
+      release();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }

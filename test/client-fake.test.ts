@@ -13,7 +13,7 @@ const called = new Set<string>();
 
 beforeAll(async () => {
   fake = await startFakeGladly({ rateLimit: false });
-  gladly = createGladlyClient(fake.clientOptions());
+  gladly = createGladlyClient({ ...fake.clientOptions(), rateLimit: false });
 });
 afterAll(async () => {
   await fake.close();

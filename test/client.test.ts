@@ -41,7 +41,7 @@ afterAll(async () => {
   await other.close();
 });
 
-const client = (options: Parameters<typeof createGladlyClient>[0] = {}) => createGladlyClient({ baseUrl: server.url, agentEmail: EMAIL, apiToken: TOKEN, ...options });
+const client = (options: Parameters<typeof createGladlyClient>[0] = {}) => createGladlyClient({ baseUrl: server.url, agentEmail: EMAIL, apiToken: TOKEN, rateLimit: false, ...options });
 
 async function caught(promise: Promise<unknown>): Promise<GladlyError> {
   try {

@@ -1,0 +1,189 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { Command, CommanderError, Option } from "commander";
+import { type OperationEntry, operations } from "../../generated/operations.ts";
+import { createGladlyClient } from "../client.ts";
+import { VERSION } from "../config.ts";
+import { GladlyError, GladlyInputError } from "../errors.ts";
+import { startFakeGladly } from "../testing/fake.ts";
+import { formatJson, table } from "./format.ts";
+import { runTour } from "./tour.ts";
+
+export interface CliIo {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  stdout: { write(chunk: string | Uint8Array): unknown; isTTY?: boolean };
+  stderr: { write(chunk: string): unknown };
+  readStdin(): Promise<string>;
+  /** Resolves when the user asks a long-running command (`gladly fake`) to stop. */
+  untilInterrupted(): Promise<void>;
+}
+
+/** Bad usage: a message and exit code 2, never a stack trace. */
+class UsageError extends Error {}
+
+const entries = Object.values(operations) as OperationEntry[];
+const groups = [...new Set(entries.map((e) => e.group))].sort();
+
+async function readBodyOption(value: string, io: CliIo): Promise<unknown> {
+  let text = value;
+  if (value === "-") text = await io.readStdin();
+  else if (value.startsWith("@")) {
+    try {
+      text = await readFile(value.slice(1), "utf8");
+    } catch (error) {
+      throw new UsageError(`--body ${value}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`--body: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+function splitList(values: string[]): string[] {
+  return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+}
+
+function clientFor(io: CliIo, globals: { sandbox?: boolean; baseUrl?: string }) {
+  return createGladlyClient({
+    env: io.env,
+    ...(globals.baseUrl !== undefined && { baseUrl: globals.baseUrl }),
+    ...(globals.sandbox && { environment: "sandbox" as const }),
+    userAgent: "gladly-cli",
+  });
+}
+
+function addOperationCommand(group: Command, op: OperationEntry, io: CliIo): void {
+  const command = group.command(op.operationId).description(`${op.summary || op.operationId}  (${op.method} ${op.path}${op.auth ? "" : ", no credentials"})`);
+  for (const name of op.pathParams) command.addOption(new Option(`--${name} <value>`, "path parameter").makeOptionMandatory());
+  for (const q of op.queryParams) {
+    const option = new Option(q.array ? `--${q.name} <values...>` : `--${q.name} <value>`, `query parameter${q.array ? " (repeat, or separate with commas)" : ""}`);
+    command.addOption(q.required ? option.makeOptionMandatory() : option);
+  }
+  if (op.requestContentType) {
+    const body = new Option("--body <json>", "request body: inline JSON, @file.json, or - for stdin");
+    command.addOption(op.bodyRequired ? body.makeOptionMandatory() : body);
+  }
+  command.option("--output <file>", "write the response body to a file instead of stdout");
+  command.action(async (options: Record<string, unknown>) => {
+    const globals = command.optsWithGlobals<{ sandbox?: boolean; baseUrl?: string }>();
+    const args: Record<string, unknown> = {};
+    for (const name of op.pathParams) args[name] = options[name];
+    for (const q of op.queryParams) if (options[q.name] !== undefined) args[q.name] = q.array ? splitList(options[q.name] as string[]) : options[q.name];
+    if (options.body !== undefined) args.body = await readBodyOption(options.body as string, io);
+    const gladly = clientFor(io, globals) as unknown as Record<string, Record<string, (a: object) => Promise<unknown>>>;
+    const data = await gladly[op.group]![op.operationId]!(args);
+    const output = options.output as string | undefined;
+    if (data === undefined) {
+      if (!output) io.stderr.write(`${op.operationId}: done (no content)\n`);
+      return;
+    }
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : undefined;
+    if (output) {
+      await writeFile(output, bytes ?? (typeof data === "string" ? data : formatJson(data, true) + "\n"));
+      io.stderr.write(`${op.operationId}: wrote ${output}\n`);
+    } else if (bytes) {
+      if (io.stdout.isTTY) throw new UsageError(`${op.operationId} returns binary data (${op.responseContentType ?? "a file"}); use --output <file> or a pipe`);
+      io.stdout.write(bytes);
+    } else if (typeof data === "string") io.stdout.write(data.endsWith("\n") || !data ? data : `${data}\n`);
+    else io.stdout.write(`${formatJson(data, Boolean(io.stdout.isTTY))}\n`);
+  });
+}
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command("gladly")
+    .description("Call any Gladly REST API operation, run a fake Gladly, or take the tour.\nCredentials come from GLADLY_ORGANIZATION, GLADLY_AGENT_EMAIL and GLADLY_API_TOKEN (or GLADLY_BASE_URL).")
+    .version(VERSION)
+    .option("--sandbox", "use https://{org}.gladly.qa instead of .gladly.com")
+    .option("--base-url <url>", "full base URL instead of the organization (e.g. a fake Gladly)")
+    .showHelpAfterError("(add --help for usage)")
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+
+  program
+    .command("ops")
+    .description("list every operation, by tag")
+    .option("--tag <group>", "only this group")
+    .option("--json", "as JSON")
+    .action((options: { tag?: string; json?: boolean }) => {
+      if (options.tag && !groups.includes(options.tag)) throw new UsageError(`--tag ${options.tag}: unknown group; groups are ${groups.join(", ")}`);
+      const selected = entries.filter((e) => !options.tag || e.group === options.tag).sort((a, b) => a.group.localeCompare(b.group) || a.operationId.localeCompare(b.operationId));
+      if (options.json) {
+        io.stdout.write(`${formatJson(selected, Boolean(io.stdout.isTTY))}\n`);
+        return;
+      }
+      io.stdout.write(`${table(["group", "operation", "method", "path", "summary"], selected.map((e) => [e.group, e.operationId, e.method, e.path, e.summary]))}\n`);
+    });
+
+  program
+    .command("fake")
+    .description("run a fake Gladly on 127.0.0.1 until interrupted")
+    .option("--port <port>", "port (default: a free one)", (v) => {
+      const port = Number(v);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${v}: not a port number`);
+      return port;
+    })
+    .option("--seed <n>", "seed for ids and data", (v) => Number(v))
+    .option("--no-rate-limit", "turn Gladly's rate limits off")
+    .option("--cors-origin <origins...>", "origins allowed to call the Public Answers API (default: any)")
+    .action(async (options: { port?: number; seed?: number; rateLimit: boolean; corsOrigin?: string[] }) => {
+      const fake = await startFakeGladly({
+        ...(options.port !== undefined && { port: options.port }),
+        ...(options.seed !== undefined && { seed: options.seed }),
+        ...(!options.rateLimit && { rateLimit: false as const }),
+        ...(options.corsOrigin && { corsOrigins: splitList(options.corsOrigin) }),
+      });
+      io.stdout.write(
+        [
+          `fake Gladly listening on ${fake.url}`,
+          `  export GLADLY_BASE_URL=${fake.url}`,
+          `  export GLADLY_AGENT_EMAIL=${fake.agentEmail}`,
+          `  export GLADLY_API_TOKEN=${fake.apiToken}`,
+          `  orgId for Public Answers: ${fake.orgId}`,
+          "",
+        ].join("\n"),
+      );
+      await io.untilInterrupted();
+      await fake.close();
+    });
+
+  program
+    .command("demo")
+    .description("the tour behind `npm start`: a fake Gladly, or read-only against your organization")
+    .action(async () => {
+      const globals = program.opts<{ sandbox?: boolean }>();
+      await runTour({ env: io.env, write: (text) => io.stdout.write(`${text}\n`), ...(globals.sandbox && { sandbox: true }) });
+    });
+
+  for (const group of groups) {
+    const command = program.command(group).description(`operations tagged ${entries.find((e) => e.group === group)!.tag}`);
+    for (const op of entries.filter((e) => e.group === group)) addOperationCommand(command, op, io);
+  }
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code (0 ok, 1 the call failed, 2 bad usage). */
+export async function runCli(io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(io.argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
+      return 2; // commander already printed what was wrong
+    }
+    if (error instanceof UsageError || error instanceof GladlyInputError) {
+      io.stderr.write(`gladly: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof GladlyError) {
+      io.stderr.write(`gladly: ${error.message}\n`);
+      if (error.errors.length) io.stderr.write(`${formatJson({ errors: error.errors }, true)}\n`);
+      return 1;
+    }
+    io.stderr.write(`gladly: ${(error as Error).message ?? String(error)}\n`);
+    return 1;
+  }
+}
