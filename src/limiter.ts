@@ -4,11 +4,26 @@
  * until the organization is actually near its limit.
  */
 
-/** At most `limit` admissions in any `windowMs`, first come first served. */
+/** Frees a slot's place in the window; call it when the response (or the failure) arrives. */
+export type Release = () => void;
+
+interface Slot {
+  /** When the request was answered, or Infinity while it is in flight. */
+  end: number;
+}
+
+/**
+ * At most `limit` requests in any `windowMs` *as the server counts them*, first come first served.
+ * The server counts a request somewhere between the moment it was sent and the moment its
+ * answer came back, so a slot stays taken while the request is in flight and for `windowMs`
+ * after its answer. That is always safe, whatever the network delay, and on a fast network
+ * costs almost nothing.
+ */
 export class SlidingWindowLimiter {
-  private readonly stamps: number[] = [];
-  private readonly waiting: { resolve: () => void; reject: (error: unknown) => void; signal?: AbortSignal; onAbort?: () => void }[] = [];
+  private readonly slots = new Set<Slot>();
+  private readonly waiting: { resolve: (release: Release) => void; reject: (error: unknown) => void; signal?: AbortSignal; onAbort?: () => void }[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Infinity;
 
   constructor(
     readonly limit: number,
@@ -17,29 +32,44 @@ export class SlidingWindowLimiter {
     if (!(limit > 0)) throw new RangeError("limit must be positive");
   }
 
-  private prune(now: number): void {
-    while (this.stamps.length && this.stamps[0]! <= now - this.windowMs) this.stamps.shift();
-  }
-
   /** Requests waiting for a slot. */
   get queued(): number {
     return this.waiting.length;
   }
 
-  /** Takes a slot now if one is free (and nobody is queued ahead). */
-  tryAcquire(): boolean {
-    const now = performance.now();
-    this.prune(now);
-    if (this.waiting.length || this.stamps.length >= this.limit) return false;
-    this.stamps.push(now);
-    return true;
+  /** Slots taken: in flight, or answered within the window. */
+  get inUse(): number {
+    this.prune(performance.now());
+    return this.slots.size;
   }
 
-  /** Resolves when a slot is taken; rejects with the signal's reason if aborted while queued. */
-  acquire(signal?: AbortSignal): Promise<void> {
+  private prune(now: number): void {
+    for (const slot of this.slots) if (slot.end <= now - this.windowMs) this.slots.delete(slot);
+  }
+
+  private take(): Release {
+    const slot: Slot = { end: Infinity };
+    this.slots.add(slot);
+    return () => {
+      if (slot.end !== Infinity) return;
+      slot.end = performance.now();
+      this.pump();
+    };
+  }
+
+  /** Takes a slot now if one is free and nobody is queued ahead. */
+  tryAcquire(): Release | undefined {
+    this.prune(performance.now());
+    if (this.waiting.length || this.slots.size >= this.limit) return undefined;
+    return this.take();
+  }
+
+  /** Resolves with the slot's release once taken; rejects with the signal's reason if aborted while queued. */
+  acquire(signal?: AbortSignal): Promise<Release> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.tryAcquire()) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
+    const now = this.tryAcquire();
+    if (now) return Promise.resolve(now);
+    return new Promise<Release>((resolve, reject) => {
       const entry: (typeof this.waiting)[number] = { resolve, reject, ...(signal && { signal }) };
       if (signal) {
         entry.onAbort = () => {
@@ -50,27 +80,31 @@ export class SlidingWindowLimiter {
         signal.addEventListener("abort", entry.onAbort, { once: true });
       }
       this.waiting.push(entry);
-      this.schedule();
+      this.pump();
     });
   }
 
-  private schedule(): void {
-    if (this.timer || !this.waiting.length) return;
+  /** Hands free slots to the queue, then sleeps until the next slot leaves the window. */
+  private pump(): void {
     const now = performance.now();
     this.prune(now);
-    const wait = this.stamps.length < this.limit ? 0 : this.stamps[0]! + this.windowMs - now;
+    while (this.waiting.length && this.slots.size < this.limit) {
+      const next = this.waiting.shift()!;
+      if (next.signal && next.onAbort) next.signal.removeEventListener("abort", next.onAbort);
+      next.resolve(this.take());
+    }
+    if (!this.waiting.length) return;
+    let earliest = Infinity;
+    for (const slot of this.slots) earliest = Math.min(earliest, slot.end + this.windowMs);
+    // All slots in flight: a release will pump again.
+    if (earliest === Infinity || earliest >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = earliest;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      const at = performance.now();
-      this.prune(at);
-      while (this.waiting.length && this.stamps.length < this.limit) {
-        const next = this.waiting.shift()!;
-        if (next.signal && next.onAbort) next.signal.removeEventListener("abort", next.onAbort);
-        this.stamps.push(at);
-        next.resolve();
-      }
-      this.schedule();
-    }, Math.max(0, wait));
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(0, earliest - now));
   }
 }
 
@@ -102,11 +136,8 @@ export interface RateLimitOptions {
   reportsConcurrent?: number;
 }
 
-/**
- * Gladly counts requests when they arrive; the client counts them when they leave. A window a
- * little longer than Gladly's absorbs the difference in network delay between two requests.
- */
-const SAFETY_MS = 20;
+/** Slots already last until the answer plus the window; this only absorbs timer jitter. */
+const SAFETY_MS = 2;
 
 export interface OrganizationLimits {
   requests: SlidingWindowLimiter;

@@ -92,21 +92,34 @@ export function limitRequests(next: Fetch, apiBase: string, limits: Organization
     const url = new URL(request.url);
     if (url.origin !== base.origin) return next(request);
     const signal = request.signal;
-    if (url.pathname === reportsPath || url.pathname.startsWith(`${reportsPath}/`)) {
-      const release = await limits.reportSlots.acquire();
-      try {
-        await limits.reports.acquire(signal);
-        await limits.requests.acquire(signal);
-        const response = await next(request);
-        // The slot is held until the report has been read, not merely until headers arrive.
-        return releaseWhenConsumed(response, release);
-      } catch (error) {
-        release();
-        throw error;
+    const isReport = url.pathname === reportsPath || url.pathname.startsWith(`${reportsPath}/`);
+    const releases: (() => void)[] = [];
+    const releaseAll = () => releases.splice(0).forEach((release) => release());
+    try {
+      if (isReport) {
+        releases.push(await limits.reportSlots.acquire());
+        releases.push(await limits.reports.acquire(signal));
       }
+      releases.push(await limits.requests.acquire(signal));
+    } catch (error) {
+      releaseAll();
+      throw error;
     }
-    await limits.requests.acquire(signal);
-    return next(request);
+    let response: Response;
+    try {
+      response = await next(request);
+    } catch (error) {
+      releaseAll();
+      throw error;
+    }
+    if (!isReport) {
+      releaseAll();
+      return response;
+    }
+    // A report holds its concurrency slot until the CSV has been read, not only until headers arrive.
+    const [slot, ...windows] = releases;
+    windows.forEach((release) => release());
+    return releaseWhenConsumed(response, slot!);
   };
 }
 

@@ -184,6 +184,15 @@ describe("the client against the fake", () => {
     called.add("getAttachment");
   });
 
+  it("replies to a customer's chat message", async () => {
+    const chat = [...fake.state.items.values()].find((i) => (i.content as { type: string }).type === "CHAT_MESSAGE")!;
+    await checked(gladly.conversations.replyToMessage, { itemId: chat.id, body: { content: { type: "CHAT_MESSAGE", messageType: "TEXT", body: "Sure, what is the new address?" } } });
+    const items = await gladly.conversations.getConversationItems({ conversationId: chat.conversationId! });
+    expect(items.at(-1)!.content).toMatchObject({ body: "Sure, what is the new address?" });
+    await checked(gladly.conversations.redactContent, { itemId: chat.id });
+    expect((await gladly.conversations.getItem({ itemId: chat.id })).content).toMatchObject({ content: "[redacted]" });
+  });
+
   it("surfaces the fake's validation as typed errors", async () => {
     const error = await gladly.topics.addTopic({ body: { name: "" } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GladlyValidationError);

@@ -35,20 +35,35 @@ describe("against Gladly's limits", () => {
 
 describe("SlidingWindowLimiter", () => {
   it("admits synchronously while there is budget, then queues in order", async () => {
-    const limiter = new SlidingWindowLimiter(2, 100);
-    expect(limiter.tryAcquire()).toBe(true);
-    expect(limiter.tryAcquire()).toBe(true);
-    expect(limiter.tryAcquire()).toBe(false);
+    const limiter = new SlidingWindowLimiter(2, 50);
+    const first = limiter.tryAcquire()!;
+    const second = limiter.tryAcquire()!;
+    expect(limiter.tryAcquire()).toBeUndefined();
     const order: number[] = [];
-    const waits = [1, 2, 3].map((n) => limiter.acquire().then(() => order.push(n)));
+    const waits = [1, 2, 3].map((n) => limiter.acquire().then((release) => (order.push(n), release())));
     expect(limiter.queued).toBe(3);
+    first();
+    second();
     await Promise.all(waits);
     expect(order).toEqual([1, 2, 3]);
   });
 
+  it("keeps a slot while its request is in flight, and for the window after the answer", async () => {
+    const limiter = new SlidingWindowLimiter(1, 40);
+    const release = limiter.tryAcquire()!;
+    let admitted = false;
+    const next = limiter.acquire().then((r) => ((admitted = true), r));
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(admitted).toBe(false); // still in flight: the server may not have counted it yet
+    const answeredAt = performance.now();
+    release();
+    (await next)();
+    expect(performance.now() - answeredAt).toBeGreaterThanOrEqual(35);
+  });
+
   it("an abort while queued leaves the queue and rejects with the reason", async () => {
-    const limiter = new SlidingWindowLimiter(1, 200);
-    await limiter.acquire();
+    const limiter = new SlidingWindowLimiter(1, 50);
+    const held = await limiter.acquire();
     const controller = new AbortController();
     const waiting = limiter.acquire(controller.signal);
     const behind = limiter.acquire();
@@ -56,7 +71,8 @@ describe("SlidingWindowLimiter", () => {
     controller.abort(new Error("stop"));
     await expect(waiting).rejects.toThrow("stop");
     expect(limiter.queued).toBe(1);
-    await behind;
+    held();
+    (await behind)();
     expect(limiter.queued).toBe(0);
   });
 

@@ -235,6 +235,13 @@ describe("required-properties", () => {
   });
 });
 
+describe("empty-request-body", () => {
+  it("drops the body that redactContent says must be empty", () => {
+    expect(op("post", "/conversation-items/{itemId}/redact").requestBody).toBeUndefined();
+    expect(report["empty-request-body"]!.details).toEqual(["POST /conversation-items/{itemId}/redact"]);
+  });
+});
+
 describe("normalize", () => {
   it("rejects unknown new defects with what it found", () => {
     const raw = rawSpec();
@@ -266,6 +273,7 @@ describe("normalize", () => {
       "public-answers-without-auth",
       "untyped-arrays",
       "required-properties",
+      "empty-request-body",
     ]);
     for (const r of normalized.report) {
       expect(r.reason.length).toBeGreaterThan(20);

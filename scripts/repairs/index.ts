@@ -4,6 +4,7 @@ import { colonPathParams, queryInPathKeys, stripServerBasePath } from "./path-ke
 import type { Repair } from "./types.ts";
 import { untypedArrays } from "./untyped-arrays.ts";
 import { requiredProperties } from "./required-properties.ts";
+import { emptyRequestBody } from "./empty-request-body.ts";
 import { webhookPayloadSchema } from "./webhook-payload-schema.ts";
 
 /** Applied in this order; each later repair may rely on the earlier ones. */
@@ -19,6 +20,7 @@ export const REPAIRS: readonly Repair[] = [
   publicAnswersWithoutAuth,
   untypedArrays,
   requiredProperties,
+  emptyRequestBody,
 ];
 
 export type { Repair, RepairResult } from "./types.ts";

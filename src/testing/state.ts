@@ -269,6 +269,16 @@ function seed(state: FakeState): void {
     initiator: { id: customer.id, type: "CUSTOMER" },
     content: { type: "PHONE_CALL", from: "+14155550100", to: "+14155550199", startedAt: at, answeredAt: at, completedAt: at, recordingStatus: "AVAILABLE", recordingDuration: 42 },
   });
+  const chatId = state.newId();
+  state.items.set(chatId, {
+    id: chatId,
+    customerId: customer.id,
+    conversationId: conversation.id,
+    sessionId: state.newId(),
+    timestamp: at,
+    initiator: { id: customer.id, type: "CUSTOMER" },
+    content: { type: "CHAT_MESSAGE", messageType: "TEXT", sessionId: state.newId(), content: "Hi! Can someone help me change my shipping address?" },
+  });
   const emailId = state.newId();
   const attachmentId = state.newId();
   state.items.set(emailId, {
