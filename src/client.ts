@@ -2,8 +2,9 @@ import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../generated/schema.ts";
 import { type GladlyClientOptions, resolveConfig } from "./config.ts";
 import { type GladlyOperations, createOperationGroups } from "./operations.ts";
-import { limitsFor } from "./limiter.ts";
-import { authMiddleware, followRedirects, limitRequests, pathSerializer } from "./transport.ts";
+import type { LimiterCounts } from "./rate-limit.ts";
+import { authMiddleware, pathSerializer } from "./transport.ts";
+import { createTransport } from "./transport-chain.ts";
 
 /**
  * The Gladly client: the typed openapi-fetch methods (`GET`, `POST`, … on spec paths) and every
@@ -13,23 +14,27 @@ export type GladlyClient = Client<paths> &
   GladlyOperations & {
     /** The API base every path is relative to, e.g. https://acme.gladly.com/api/v1. */
     readonly baseUrl: string;
+    /** The organization's shared limiter: `counts()` gives queue depth and budget in use. */
+    readonly rateLimit: { counts(): LimiterCounts };
   };
 
 export function createGladlyClient(options?: GladlyClientOptions): GladlyClient {
   const config = resolveConfig(options);
+  const transport = createTransport(config);
   const client = createClient<paths>({
     baseUrl: config.baseUrl,
-    fetch: followRedirects(config.rateLimit === false ? config.fetch : limitRequests(config.fetch, config.baseUrl, limitsFor(new URL(config.baseUrl).origin, config.rateLimit))),
+    fetch: transport.fetch,
     headers: config.headers,
     redirect: "manual",
     pathSerializer,
   });
   client.use(authMiddleware(config.authorization));
-  const groups = createOperationGroups({ client, baseUrl: config.baseUrl, followMergedCustomers: config.followMergedCustomers });
+  const groups = createOperationGroups({ client, baseUrl: config.baseUrl, followMergedCustomers: config.followMergedCustomers, transport });
   const describe = () => `GladlyClient <${config.baseUrl}>`;
   // Credentials live only in closures; these keep printing and serializing the client harmless.
   return Object.assign(Object.create(null) as object, client, groups, {
     baseUrl: config.baseUrl,
+    rateLimit: { counts: transport.counts },
     toString: describe,
     toJSON: () => ({ baseUrl: config.baseUrl }),
     [Symbol.for("nodejs.util.inspect.custom")]: describe,

@@ -1,5 +1,7 @@
 import { GladlyInputError } from "./errors.ts";
-import type { RateLimitOptions } from "./limiter.ts";
+import { type Hooks, combineHooks, debugEnabled, debugHooks } from "./hooks.ts";
+import type { RateLimitOptions } from "./rate-limit.ts";
+import type { RetryOptions } from "./retry.ts";
 import { isLoopback } from "./transport.ts";
 
 export type GladlyEnvironment = "production" | "sandbox";
@@ -31,6 +33,12 @@ export interface GladlyClientOptions {
    * process: 10 requests/second, Reports 10/minute and 2 at a time. `false` turns it off.
    */
   rateLimit?: false | RateLimitOptions;
+  /** Retries of 429s, 502/503/504 and network failures (idempotent requests only, unless never sent). `false` turns them off. */
+  retry?: false | RetryOptions;
+  /** Milliseconds to wait for an answer's headers before the attempt fails (default 60 000; 0 for none). */
+  timeout?: number;
+  /** Observe requests, responses, retries and 429s. `DEBUG=gladly-api` also logs them to stderr. */
+  hooks?: Hooks;
   /** Where to read GLADLY_* variables from; defaults to `process.env` where it exists. */
   env?: Record<string, string | undefined>;
 }
@@ -42,6 +50,9 @@ export interface ResolvedConfig {
   headers: Record<string, string>;
   followMergedCustomers: boolean;
   rateLimit: false | RateLimitOptions;
+  retry: false | RetryOptions;
+  timeout: number;
+  hooks: Hooks;
 }
 
 const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
@@ -135,6 +146,9 @@ export function resolveConfig(options: GladlyClientOptions = {}): ResolvedConfig
     headers: { "User-Agent": userAgent, ...options.headers },
     followMergedCustomers: options.followMergedCustomers ?? true,
     rateLimit: options.rateLimit ?? {},
+    retry: options.retry ?? {},
+    timeout: options.timeout ?? 60_000,
+    hooks: combineHooks(options.hooks, debugEnabled(env) ? debugHooks() : undefined),
   };
 }
 

@@ -21,15 +21,39 @@ interface Slot {
  */
 export class SlidingWindowLimiter {
   private readonly slots = new Set<Slot>();
+  /** Nothing is admitted before this time (after a 429, or when told the budget is spent). */
+  private pausedUntil = 0;
   private readonly waiting: { resolve: (release: Release) => void; reject: (error: unknown) => void; signal?: AbortSignal; onAbort?: () => void }[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
 
   constructor(
-    readonly limit: number,
+    public limit: number,
     readonly windowMs: number,
   ) {
     if (!(limit > 0)) throw new RangeError("limit must be positive");
+  }
+
+  /**
+   * Brings the window in line with what the server reports: `remaining` of `limit` left in its
+   * current window. Whatever the server counted beyond our own answered requests was spent by
+   * other clients of the organization; that much budget is blocked for a window.
+   */
+  observe(limit: number, remaining: number): void {
+    if (!(limit > 0) || !(remaining >= 0)) return;
+    if (limit < this.limit) this.limit = limit;
+    const now = performance.now();
+    this.prune(now);
+    let answered = 0;
+    for (const slot of this.slots) if (slot.end !== Infinity) answered++;
+    const others = limit - remaining - answered;
+    for (let i = 0; i < others; i++) this.slots.add({ end: now });
+  }
+
+  /** Admits nothing for `ms` (Gladly answered 429). */
+  pauseFor(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, performance.now() + ms);
+    this.pump();
   }
 
   /** Requests waiting for a slot. */
@@ -59,8 +83,9 @@ export class SlidingWindowLimiter {
 
   /** Takes a slot now if one is free and nobody is queued ahead. */
   tryAcquire(): Release | undefined {
-    this.prune(performance.now());
-    if (this.waiting.length || this.slots.size >= this.limit) return undefined;
+    const now = performance.now();
+    this.prune(now);
+    if (this.waiting.length || this.slots.size >= this.limit || now < this.pausedUntil) return undefined;
     return this.take();
   }
 
@@ -88,15 +113,17 @@ export class SlidingWindowLimiter {
   private pump(): void {
     const now = performance.now();
     this.prune(now);
-    while (this.waiting.length && this.slots.size < this.limit) {
+    while (this.waiting.length && this.slots.size < this.limit && now >= this.pausedUntil) {
       const next = this.waiting.shift()!;
       if (next.signal && next.onAbort) next.signal.removeEventListener("abort", next.onAbort);
       next.resolve(this.take());
     }
     if (!this.waiting.length) return;
+    // Paused: wake when the pause ends. Full: wake when the first answered slot leaves the window;
+    // if every slot is still in flight, the next release pumps instead.
     let earliest = Infinity;
-    for (const slot of this.slots) earliest = Math.min(earliest, slot.end + this.windowMs);
-    // All slots in flight: a release will pump again.
+    if (now < this.pausedUntil) earliest = this.pausedUntil;
+    else for (const slot of this.slots) earliest = Math.min(earliest, slot.end + this.windowMs);
     if (earliest === Infinity || earliest >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = earliest;
@@ -108,59 +135,37 @@ export class SlidingWindowLimiter {
   }
 }
 
-/** At most `limit` holders at once. */
+/** At most `limit` holders at once; a released slot passes straight to the next waiter. */
 export class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   constructor(readonly limit: number) {}
 
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
+  async acquire(signal?: AbortSignal): Promise<Release> {
+    if (signal?.aborted) throw signal.reason;
+    if (this.active < this.limit) this.active++;
+    else {
+      await new Promise<void>((resolve, reject) => {
+        const admit = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const index = this.waiting.indexOf(admit);
+          if (index >= 0) this.waiting.splice(index, 1);
+          reject(signal!.reason);
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this.waiting.push(admit);
+      });
+    }
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.active--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
     };
   }
-}
-
-export interface RateLimitOptions {
-  /** Requests per second for the organization, across every client in this process (Gladly: 10). */
-  perSecond?: number;
-  /** Report generations per minute (Gladly: 10). */
-  reportsPerMinute?: number;
-  /** Reports generated at the same time (Gladly: 2). */
-  reportsConcurrent?: number;
-}
-
-/** Slots already last until the answer plus the window; this only absorbs timer jitter. */
-const SAFETY_MS = 2;
-
-export interface OrganizationLimits {
-  requests: SlidingWindowLimiter;
-  reports: SlidingWindowLimiter;
-  reportSlots: Semaphore;
-}
-
-const registry = new Map<string, OrganizationLimits>();
-
-/** One set of limiters per organization (API origin) and settings, shared by every client in the process. */
-export function limitsFor(origin: string, options: RateLimitOptions = {}): OrganizationLimits {
-  const perSecond = options.perSecond ?? 10;
-  const reportsPerMinute = options.reportsPerMinute ?? 10;
-  const reportsConcurrent = options.reportsConcurrent ?? 2;
-  const key = `${origin} ${perSecond} ${reportsPerMinute} ${reportsConcurrent}`;
-  let limits = registry.get(key);
-  if (!limits) {
-    limits = {
-      requests: new SlidingWindowLimiter(perSecond, 1000 + SAFETY_MS),
-      reports: new SlidingWindowLimiter(reportsPerMinute, 60_000 + SAFETY_MS),
-      reportSlots: new Semaphore(reportsConcurrent),
-    };
-    registry.set(key, limits);
-  }
-  return limits;
 }

@@ -2,6 +2,7 @@ import type { Client } from "openapi-fetch";
 import { type OperationEntry, type OperationId, operations as manifest } from "../generated/operations.ts";
 import type { operations as OperationTypes, paths } from "../generated/schema.ts";
 import {
+  GladlyConflictError,
   GladlyCustomerMergedError,
   GladlyError,
   GladlyInputError,
@@ -10,7 +11,10 @@ import {
   parseErrorDetails,
   readErrorBody,
 } from "./errors.ts";
+import type { RetryOptions, RetryRun } from "./retry.ts";
+import { AttemptTimeoutError } from "./send.ts";
 import { pathSerializer } from "./transport.ts";
+import type { Priority, Transport } from "./transport-chain.ts";
 
 type Manifest = typeof manifest;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
@@ -50,6 +54,12 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** Resolve to `{ data, response }` instead of just the data. */
   raw?: boolean;
+  /** Retry settings for this call, over the client's; `false` sends it once. */
+  retry?: RetryOptions | false;
+  /** Milliseconds to wait for the answer's headers, per attempt (overrides the client's). */
+  timeout?: number;
+  /** Place in the rate limiter's queue when the budget is spent: interactive work "high", bulk jobs "low". */
+  priority?: Priority;
 }
 
 export interface RawResult<D> {
@@ -77,12 +87,38 @@ export type GladlyOperations = { [G in GroupName]: Group<G> };
 
 type LooseClientMethod = (
   path: string,
-  init: { params: { path: Record<string, unknown>; query: Record<string, unknown> }; body?: unknown; parseAs: "stream"; signal?: AbortSignal; headers?: Record<string, string> },
+  init: {
+    params: { path: Record<string, unknown>; query: Record<string, unknown> };
+    body?: unknown;
+    parseAs: "stream";
+    signal?: AbortSignal;
+    headers?: Record<string, string>;
+    fetch: (request: Request) => Promise<Response>;
+  },
 ) => Promise<{ error?: unknown; response: Response }>;
+
+/**
+ * POSTs that are safe to send twice although POST: adding a topic that is already there,
+ * add/remove lists, redaction, and reads that happen to be POSTs (reports, a JWT).
+ */
+const IDEMPOTENT_POSTS = new Set(["addTopicToConversation", "updateConversationFreeformTopics", "redactContent", "generateReport", "generateWorkSessionReport", "createUserIdentityJWT"]);
+
+function isIdempotent(op: OperationEntry): boolean {
+  return op.method !== "POST" || op.createdResource !== null || IDEMPOTENT_POSTS.has(op.operationId);
+}
+
+/** 22 URL-safe characters, the shape of Gladly's own ids. */
+function newId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
 
 export interface OperationContext {
   client: Client<paths>;
   baseUrl: string;
+  transport: Transport;
   followMergedCustomers: boolean;
 }
 
@@ -139,10 +175,38 @@ function mergedCustomerId(body: unknown, response: Response): string | undefined
 
 const MAX_MERGE_HOPS = 3;
 
+/**
+ * A create that takes a client-chosen id is made safe to retry: the id is chosen here when the
+ * caller gave none, and a 409 for that id after a retry means the first attempt did create it,
+ * so the resource is read back instead of reporting a false conflict.
+ */
 async function invoke(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions, hops = 0): Promise<RawResult<unknown>> {
+  const create = op.createdResource;
+  if (create && isPlainObject(args.body) && args.body.id === undefined) args = { ...args, body: { ...args.body, id: newId() } };
+  const run: RetryRun = { attempts: 0 };
+  try {
+    return await send(ctx, op, args, options, run, hops);
+  } catch (error) {
+    const id = create && isPlainObject(args.body) ? args.body.id : undefined;
+    if (!(error instanceof GladlyConflictError) || !create || typeof id !== "string" || run.attempts < 2) throw error;
+    if (!error.errors.some((e) => e.attr === "id" || e.code === "taken")) throw error;
+    const reader = (manifest as Record<string, OperationEntry>)[create.operationId]!;
+    const readArgs: Record<string, unknown> = { [create.param]: id };
+    for (const name of reader.pathParams) if (name !== create.param && args[name] !== undefined) readArgs[name] = args[name];
+    const created = await send(ctx, reader, readArgs, options, { attempts: 0 });
+    return { data: op.responseKind === "json" ? created.data : undefined, response: created.response };
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+async function send(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions, run: RetryRun, hops = 0): Promise<RawResult<unknown>> {
   const { path, query, body } = splitArgs(op, args);
   const method = (ctx.client as unknown as Record<string, LooseClientMethod>)[op.method]!;
-  const init = { params: { path, query }, parseAs: "stream" as const, ...(body !== undefined && { body }), ...(options.signal && { signal: options.signal }), ...(options.headers && { headers: options.headers }) };
+  const fetch = ctx.transport.forCall({ retry: options.retry, timeout: options.timeout, priority: options.priority, idempotent: isIdempotent(op), run });
+  const init = { params: { path, query }, parseAs: "stream" as const, fetch, ...(body !== undefined && { body }), ...(options.signal && { signal: options.signal }), ...(options.headers && { headers: options.headers }) };
   // Fetch implementations that build Responses by hand leave response.url empty.
   const urlOf = (response?: Response) => response?.url || `${ctx.baseUrl}${pathSerializer(op.path, path)}`;
   let response: Response;
@@ -151,7 +215,7 @@ async function invoke(ctx: OperationContext, op: OperationEntry, args: Record<st
     ({ response, error } = await method(op.path, init));
   } catch (cause) {
     if (cause instanceof GladlyInputError || cause instanceof GladlyError) throw cause;
-    throw connectionError(cause, op.method, urlOf());
+    throw connectionError(cause, op.method, urlOf(), cause instanceof AttemptTimeoutError ? "timed out" : "request failed");
   }
   if (response.ok) {
     try {
@@ -165,7 +229,7 @@ async function invoke(ctx: OperationContext, op: OperationEntry, args: Record<st
     const errorBody = error ?? (await readErrorBody(response));
     const newCustomerId = mergedCustomerId(errorBody, response);
     if (newCustomerId && newCustomerId !== args.customerId) {
-      if (ctx.followMergedCustomers && hops < MAX_MERGE_HOPS) return invoke(ctx, op, { ...args, customerId: newCustomerId }, options, hops + 1);
+      if (ctx.followMergedCustomers && hops < MAX_MERGE_HOPS) return send(ctx, op, { ...args, customerId: newCustomerId }, options, run, hops + 1);
       throw new GladlyCustomerMergedError(`customer ${String(args.customerId)} was merged into ${newCustomerId}`, {
         status: 301,
         method: op.method,

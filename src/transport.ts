@@ -1,7 +1,6 @@
 import type { Middleware } from "openapi-fetch";
 import { type OperationEntry, operations } from "../generated/operations.ts";
 import { GladlyError, GladlyInputError } from "./errors.ts";
-import type { OrganizationLimits } from "./limiter.ts";
 
 export type Fetch = (request: Request) => Promise<Response>;
 
@@ -79,73 +78,4 @@ export function followRedirects(next: Fetch): Fetch {
       request = new Request(target, { method: bodiless ? request.method : "GET", headers, redirect: "manual", signal: request.signal });
     }
   };
-}
-
-/**
- * Paces requests to the API origin through the organization's limiters (Reports through theirs
- * as well). Requests elsewhere — the file host behind an attachment's 303 — are not counted.
- */
-export function limitRequests(next: Fetch, apiBase: string, limits: OrganizationLimits): Fetch {
-  const base = new URL(apiBase);
-  const reportsPath = `${base.pathname.replace(/\/$/, "")}/reports`;
-  return async (request) => {
-    const url = new URL(request.url);
-    if (url.origin !== base.origin) return next(request);
-    const signal = request.signal;
-    const isReport = url.pathname === reportsPath || url.pathname.startsWith(`${reportsPath}/`);
-    const releases: (() => void)[] = [];
-    const releaseAll = () => releases.splice(0).forEach((release) => release());
-    try {
-      if (isReport) {
-        releases.push(await limits.reportSlots.acquire());
-        releases.push(await limits.reports.acquire(signal));
-      }
-      releases.push(await limits.requests.acquire(signal));
-    } catch (error) {
-      releaseAll();
-      throw error;
-    }
-    let response: Response;
-    try {
-      response = await next(request);
-    } catch (error) {
-      releaseAll();
-      throw error;
-    }
-    if (!isReport) {
-      releaseAll();
-      return response;
-    }
-    // A report holds its concurrency slot until the CSV has been read, not only until headers arrive.
-    const [slot, ...windows] = releases;
-    windows.forEach((release) => release());
-    return releaseWhenConsumed(response, slot!);
-  };
-}
-
-function releaseWhenConsumed(response: Response, release: () => void): Response {
-  if (!response.body) {
-    release();
-    return response;
-  }
-  const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          release();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (error) {
-        release();
-        controller.error(error);
-      }
-    },
-    cancel(reason) {
-      release();
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }

@@ -41,7 +41,7 @@ afterAll(async () => {
   await other.close();
 });
 
-const client = (options: Parameters<typeof createGladlyClient>[0] = {}) => createGladlyClient({ baseUrl: server.url, agentEmail: EMAIL, apiToken: TOKEN, rateLimit: false, ...options });
+const client = (options: Parameters<typeof createGladlyClient>[0] = {}) => createGladlyClient({ baseUrl: server.url, agentEmail: EMAIL, apiToken: TOKEN, rateLimit: false, retry: false, ...options });
 
 async function caught(promise: Promise<unknown>): Promise<GladlyError> {
   try {
@@ -183,7 +183,7 @@ describe("errors", () => {
   it("a refused connection is a GladlyConnectionError", async () => {
     const closed = await startServer(() => undefined);
     await closed.close();
-    const error = await caught(createGladlyClient({ baseUrl: closed.url, agentEmail: EMAIL, apiToken: TOKEN }).organization.getOrganization());
+    const error = await caught(createGladlyClient({ baseUrl: closed.url, agentEmail: EMAIL, apiToken: TOKEN, retry: false }).organization.getOrganization());
     expect(error).toBeInstanceOf(GladlyConnectionError);
     expect(error.message).toContain("GET /api/v1/organization: request failed");
   });
@@ -217,7 +217,7 @@ describe("merged customers (301)", () => {
   });
 
   it("re-send a create to the surviving customer with the same body", async () => {
-    const body = { content: { type: "CUSTOMER_ACTIVITY", title: "hi" } } as never;
+    const body = { id: "item-1", content: { type: "CUSTOMER_ACTIVITY", title: "hi" } } as never;
     await expect(client().conversations.createCustomerItem({ customerId: "old-id", body })).resolves.toEqual({ id: "item-1", echoed: body });
   });
 
@@ -307,7 +307,7 @@ describe("the API token never leaks", () => {
     await closed.close();
     const errors = [
       await caught(client().tasks.getTask({ taskId: "secret" })),
-      await caught(createGladlyClient({ baseUrl: closed.url, agentEmail: EMAIL, apiToken: TOKEN }).tasks.getTask({ taskId: "x" })),
+      await caught(createGladlyClient({ baseUrl: closed.url, agentEmail: EMAIL, apiToken: TOKEN, retry: false }).tasks.getTask({ taskId: "x" })),
       await caught(client().customers.getCustomer({ customerId: ".." })),
     ];
     for (const error of errors) {

@@ -49,6 +49,8 @@ export interface OperationEntry {
   readonly successStatuses: readonly number[];
   /** False only for the Public Answers API, which is called without credentials. */
   readonly auth: boolean;
+  /** For a create that takes a client-chosen \`id\`: the operation (and its path parameter) that reads it back. */
+  readonly createdResource: { readonly operationId: string; readonly param: string } | null;
 }
 
 export const operations = {

@@ -24,6 +24,11 @@ export interface OperationEntry {
   responseKind: ResponseKind;
   successStatuses: number[];
   auth: boolean;
+  /**
+   * For a create whose body takes a client-chosen `id`: the operation that reads the created
+   * resource back, and which of its path parameters takes that id.
+   */
+  createdResource: { operationId: string; param: string } | null;
 }
 
 function resolveLocal(spec: Spec, node: Json | undefined): Json | undefined {
@@ -43,6 +48,36 @@ function kindOf(contentType: string | null): ResponseKind {
 
 function requiresAuth(security: Json | undefined): boolean {
   return Array.isArray(security) && security.length > 0;
+}
+
+/** The property names of an object schema, through references and allOf. */
+function propertiesOf(spec: Spec, node: Json | undefined, seen = new Set<Json>()): JsonObject {
+  const schema = resolveLocal(spec, node);
+  if (!isObject(schema) || seen.has(schema)) return {};
+  seen.add(schema);
+  const own = isObject(schema.properties) ? schema.properties : {};
+  const inherited = Array.isArray(schema.allOf) ? schema.allOf.map((part) => propertiesOf(spec, part, seen)) : [];
+  return Object.assign({}, ...inherited, own);
+}
+
+/**
+ * The GET that reads back what a POST creates: `POST /topics` → `GET /topics/{topicId}`, or for a
+ * nested create, `POST /customers/{customerId}/tasks` → `GET /tasks/{taskId}`.
+ */
+function createdResource(spec: Spec, path: string, op: JsonObject): OperationEntry["createdResource"] {
+  const body = resolveLocal(spec, op.requestBody);
+  const media = isObject(body) && isObject(body.content) ? body.content["application/json"] : undefined;
+  const id = isObject(media) ? resolveLocal(spec, propertiesOf(spec, media.schema).id) : undefined;
+  if (!isObject(id) || id.readOnly === true) return null;
+  const last = path.slice(path.lastIndexOf("/"));
+  for (const candidate of [path, last]) {
+    for (const [other, item] of Object.entries(spec.paths)) {
+      const match = new RegExp(`^${candidate.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/\\{([^}]+)\\}$`).exec(other);
+      const get = isObject(item.get) ? item.get : undefined;
+      if (match && get && typeof get.operationId === "string") return { operationId: get.operationId, param: match[1]! };
+    }
+  }
+  return null;
 }
 
 export function buildManifest(spec: Spec): OperationEntry[] {
@@ -84,6 +119,7 @@ export function buildManifest(spec: Spec): OperationEntry[] {
       responseKind: redirects && responseContentType === null ? "binary" : kindOf(responseContentType),
       successStatuses: success,
       auth: requiresAuth(op.security ?? spec.security),
+      createdResource: method === "post" ? createdResource(spec, path, op) : null,
     });
   }
   return entries;

@@ -1,0 +1,62 @@
+/** Observability: every hook is optional, called synchronously, and must not throw. */
+export interface RequestInfo {
+  method: string;
+  /** The request URL; credentials are never part of it. */
+  url: string;
+  /** 1 for the first try, 2 for the first retry, … */
+  attempt: number;
+}
+
+export interface Hooks {
+  /** A request is about to be sent (after the rate limiter admitted it). */
+  onRequest?(info: RequestInfo): void;
+  /** Its answer arrived (headers only; the body may still be streaming). */
+  onResponse?(info: RequestInfo & { status: number; durationMs: number }): void;
+  /** A failed attempt will be retried after `delayMs`. */
+  onRetry?(info: RequestInfo & { delayMs: number; reason: string; status?: number | undefined }): void;
+  /** Gladly answered 429; the client waits `retryAfterMs` before sending more to the organization. */
+  onRateLimited?(info: RequestInfo & { retryAfterMs: number }): void;
+}
+
+type Log = (line: string) => void;
+
+/** `DEBUG=gladly-api` (or `gladly-api:*`, or `*`) turns on a one-line-per-event log on stderr. */
+export function debugEnabled(env: Record<string, string | undefined>): boolean {
+  return (env.DEBUG ?? "").split(/[\s,]+/).some((name) => name === "*" || name === "gladly-api" || name.startsWith("gladly-api:"));
+}
+
+function pathOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.pathname + parsed.search;
+  } catch {
+    return url;
+  }
+}
+
+/** Hooks that print what happens; they see only method, URL and status, never headers. */
+export function debugHooks(log: Log = (line) => console.error(line)): Hooks {
+  return {
+    onRequest: ({ method, url, attempt }) => log(`gladly-api → ${method} ${pathOf(url)}${attempt > 1 ? ` (attempt ${attempt})` : ""}`),
+    onResponse: ({ method, url, status, durationMs }) => log(`gladly-api ← ${status} ${method} ${pathOf(url)} ${durationMs.toFixed(0)}ms`),
+    onRetry: ({ method, url, delayMs, reason }) => log(`gladly-api ↻ ${method} ${pathOf(url)} in ${delayMs.toFixed(0)}ms: ${reason}`),
+    onRateLimited: ({ method, url, retryAfterMs }) => log(`gladly-api ⏸ 429 on ${method} ${pathOf(url)}: pausing ${retryAfterMs.toFixed(0)}ms`),
+  };
+}
+
+/** Calls every set of hooks in turn; one hook that throws does not stop the request. */
+export function combineHooks(...sets: (Hooks | undefined)[]): Hooks {
+  const present = sets.filter((h): h is Hooks => h !== undefined);
+  const call =
+    <K extends keyof Hooks>(name: K) =>
+    (info: Parameters<NonNullable<Hooks[K]>>[0]) => {
+      for (const hooks of present) {
+        try {
+          (hooks[name] as ((i: typeof info) => void) | undefined)?.(info);
+        } catch {
+          // An observer's bug must not break the call it observes.
+        }
+      }
+    };
+  return { onRequest: call("onRequest"), onResponse: call("onResponse"), onRetry: call("onRetry"), onRateLimited: call("onRateLimited") };
+}

@@ -1,0 +1,117 @@
+import { parseRetryAfter } from "./errors.ts";
+import type { Hooks } from "./hooks.ts";
+import { AttemptTimeoutError, attemptOf } from "./send.ts";
+import type { Fetch } from "./transport.ts";
+
+export interface RetryOptions {
+  /** Retries after the first attempt (default 3; 0 turns retrying off). */
+  maxRetries?: number;
+  /** Backoff ceiling before the first retry, in ms (default 500); it doubles with each retry. */
+  initialDelayMs?: number;
+  /** Largest backoff, in ms (default 20 000). */
+  maxDelayMs?: number;
+  /** No retry starts later than this after the first attempt, in ms (default 60 000). */
+  maxElapsedMs?: number;
+}
+
+export interface RetryRun {
+  /** How many attempts were sent (filled in as the call proceeds). */
+  attempts: number;
+}
+
+const RETRY_DEFAULTS: Required<RetryOptions> = { maxRetries: 3, initialDelayMs: 500, maxDelayMs: 20_000, maxElapsedMs: 60_000 };
+
+/** Connection failures where the request provably never reached the server. */
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"]);
+
+function causeCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+  }
+  return undefined;
+}
+
+/** Why a thrown error may be retried, or undefined when it must not be. */
+function errorReason(error: unknown, idempotent: boolean, callerAborted: boolean): string | undefined {
+  if (callerAborted) return undefined;
+  const code = causeCode(error);
+  if (code && NOT_SENT.has(code)) return `connection failed (${code}) before the request was sent`;
+  if (!idempotent) return undefined;
+  if (error instanceof AttemptTimeoutError) return error.message;
+  return `connection failed (${code ?? (error as Error)?.message ?? "unknown"})`;
+}
+
+/** Why a response may be retried, or undefined when it is final. */
+function responseReason(status: number, idempotent: boolean): string | undefined {
+  // Gladly refuses a 429 before doing anything, so even a create can be sent again.
+  if (status === 429) return "429 rate limited";
+  if (idempotent && (status === 502 || status === 503 || status === 504)) return `${status} from the server`;
+  return undefined;
+}
+
+const sleep = (ms: number, signal?: AbortSignal | null) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", abort);
+      resolve();
+    }, ms);
+    const abort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", abort, { once: true });
+  });
+
+/**
+ * Retries 429s (honouring Retry-After), 502/503/504 and network failures with exponential
+ * backoff and full jitter, within a bound on attempts and on total time. A request that may have
+ * reached Gladly is sent again only when it is idempotent; every retry goes back through the
+ * rate limiter below this layer.
+ */
+export function withRetries(next: Fetch, settings: { options: RetryOptions | false; idempotent?: boolean | undefined; hooks: Hooks; run?: RetryRun; random?: () => number }): Fetch {
+  const options = settings.options === false ? { ...RETRY_DEFAULTS, maxRetries: 0 } : { ...RETRY_DEFAULTS, ...settings.options };
+  const random = settings.random ?? Math.random;
+  return async (request) => {
+    const idempotent = settings.idempotent ?? IDEMPOTENT_METHODS.has(request.method);
+    const body = request.body ? await request.arrayBuffer() : undefined;
+    const started = performance.now();
+    const attemptRequest = (attempt: number) => {
+      const fresh = attempt === 1 && body === undefined ? request : new Request(request.url, { method: request.method, headers: request.headers, body: body ?? null, signal: request.signal, redirect: request.redirect });
+      attemptOf.set(fresh, attempt);
+      return fresh;
+    };
+    for (let attempt = 1; ; attempt++) {
+      if (settings.run) settings.run.attempts = attempt;
+      const info = { method: request.method, url: request.url, attempt };
+      let reason: string | undefined;
+      let retryAfterMs: number | undefined;
+      let status: number | undefined;
+      try {
+        const response = await next(attemptRequest(attempt));
+        status = response.status;
+        reason = responseReason(response.status, idempotent);
+        if (status === 429) {
+          const seconds = parseRetryAfter(response.headers.get("retry-after"));
+          retryAfterMs = seconds === undefined ? undefined : seconds * 1000;
+          settings.hooks.onRateLimited?.({ ...info, retryAfterMs: retryAfterMs ?? 0 });
+        }
+        if (!reason || !canRetry(attempt, started, options, retryAfterMs)) return response;
+        await response.body?.cancel();
+      } catch (error) {
+        reason = errorReason(error, idempotent, request.signal?.aborted ?? false);
+        if (!reason || !canRetry(attempt, started, options)) throw error;
+      }
+      const ceiling = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** (attempt - 1));
+      const delayMs = retryAfterMs !== undefined ? retryAfterMs + random() * Math.min(ceiling, 250) : random() * ceiling;
+      settings.hooks.onRetry?.({ ...info, delayMs, reason, status });
+      await sleep(delayMs, request.signal);
+    }
+  };
+}
+
+function canRetry(attempt: number, started: number, options: Required<RetryOptions>, waitMs = 0): boolean {
+  return attempt <= options.maxRetries && performance.now() - started + waitMs <= options.maxElapsedMs;
+}
