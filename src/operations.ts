@@ -205,7 +205,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 async function send(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions, run: RetryRun, hops = 0): Promise<RawResult<unknown>> {
   const { path, query, body } = splitArgs(op, args);
   const method = (ctx.client as unknown as Record<string, LooseClientMethod>)[op.method]!;
-  const fetch = ctx.transport.forCall({ retry: options.retry, timeout: options.timeout, priority: options.priority, idempotent: isIdempotent(op), run });
+  const fetch = ctx.transport.forCall({ retry: options.retry, timeout: options.timeout, priority: options.priority, idempotent: isIdempotent(op), run, buffer: true });
   const init = { params: { path, query }, parseAs: "stream" as const, fetch, ...(body !== undefined && { body }), ...(options.signal && { signal: options.signal }), ...(options.headers && { headers: options.headers }) };
   // Fetch implementations that build Responses by hand leave response.url empty.
   const urlOf = (response?: Response) => response?.url || `${ctx.baseUrl}${pathSerializer(op.path, path)}`;

@@ -71,7 +71,18 @@ const sleep = (ms: number, signal?: AbortSignal | null) =>
  * reached Gladly is sent again only when it is idempotent; every retry goes back through the
  * rate limiter below this layer.
  */
-export function withRetries(next: Fetch, settings: { options: RetryOptions | false; idempotent?: boolean | undefined; hooks: Hooks; run?: RetryRun; random?: () => number }): Fetch {
+export function withRetries(
+  next: Fetch,
+  settings: {
+    options: RetryOptions | false;
+    idempotent?: boolean | undefined;
+    hooks: Hooks;
+    run?: RetryRun;
+    random?: () => number;
+    /** Read the whole body inside the retry loop, so that a body cut short is retried too. */
+    buffer?: boolean | undefined;
+  },
+): Fetch {
   const options = settings.options === false ? { ...RETRY_DEFAULTS, maxRetries: 0 } : { ...RETRY_DEFAULTS, ...settings.options };
   const random = settings.random ?? Math.random;
   return async (request) => {
@@ -98,7 +109,7 @@ export function withRetries(next: Fetch, settings: { options: RetryOptions | fal
           retryAfterMs = seconds === undefined ? undefined : seconds * 1000;
           settings.hooks.onRateLimited?.({ ...info, retryAfterMs: retryAfterMs ?? 0 });
         }
-        if (!reason || !canRetry(attempt, started, options, retryAfterMs)) return response;
+        if (!reason || !canRetry(attempt, started, options, retryAfterMs)) return settings.buffer ? await buffered(response) : response;
         await response.body?.cancel();
       } catch (error) {
         reason = errorReason(error, idempotent, request.signal?.aborted ?? false);
@@ -114,4 +125,12 @@ export function withRetries(next: Fetch, settings: { options: RetryOptions | fal
 
 function canRetry(attempt: number, started: number, options: Required<RetryOptions>, waitMs = 0): boolean {
   return attempt <= options.maxRetries && performance.now() - started + waitMs <= options.maxElapsedMs;
+}
+
+/** The same response with its body already read, so that reading it can fail inside the retry loop. */
+async function buffered(response: Response): Promise<Response> {
+  if (!response.body) return response;
+  const copy = new Response(await response.arrayBuffer(), { status: response.status, statusText: response.statusText, headers: response.headers });
+  Object.defineProperty(copy, "url", { value: response.url });
+  return copy;
 }

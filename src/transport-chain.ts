@@ -15,6 +15,8 @@ export interface CallSettings {
   /** Whether sending twice is harmless; by default decided from the HTTP method. */
   idempotent?: boolean | undefined;
   run?: RetryRun | undefined;
+  /** The caller reads the whole body anyway: read it within the retry loop. */
+  buffer?: boolean | undefined;
 }
 
 const PRIORITIES = { high: 2, normal: 5, low: 8 } as const;
@@ -50,7 +52,7 @@ export function createTransport(config: ResolvedConfig): Transport {
     const send = sendLayer(config.fetch, settings.timeout ?? config.timeout, config.hooks);
     const limited = limiter ? limitRequests(send, config.baseUrl, limiter, priorityValue(settings.priority), retryAfterMs) : send;
     const retry = settings.retry === undefined ? config.retry : settings.retry === false || config.retry === false ? settings.retry : { ...config.retry, ...settings.retry };
-    return withRetries(followRedirects(limited), { options: retry, idempotent: settings.idempotent, hooks: config.hooks, ...(settings.run && { run: settings.run }) });
+    return withRetries(followRedirects(limited), { options: retry, idempotent: settings.idempotent, hooks: config.hooks, buffer: settings.buffer, ...(settings.run && { run: settings.run }) });
   };
   return {
     fetch: forCall({}),
