@@ -15,7 +15,7 @@ export type GladlyClient = Client<paths> &
     /** The API base every path is relative to, e.g. https://acme.gladly.com/api/v1. */
     readonly baseUrl: string;
     /** The organization's shared limiter: `counts()` gives queue depth and budget in use. */
-    readonly rateLimit: { counts(): LimiterCounts };
+    readonly rateLimit: { counts(): LimiterCounts; disconnect(): Promise<void> };
   };
 
 export function createGladlyClient(options?: GladlyClientOptions): GladlyClient {
@@ -34,7 +34,7 @@ export function createGladlyClient(options?: GladlyClientOptions): GladlyClient 
   // Credentials live only in closures; these keep printing and serializing the client harmless.
   return Object.assign(Object.create(null) as object, client, groups, {
     baseUrl: config.baseUrl,
-    rateLimit: { counts: transport.counts },
+    rateLimit: { counts: transport.counts, disconnect: transport.disconnect },
     toString: describe,
     toJSON: () => ({ baseUrl: config.baseUrl }),
     [Symbol.for("nodejs.util.inspect.custom")]: describe,

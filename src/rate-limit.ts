@@ -26,6 +26,8 @@ export interface GladlyLimiter {
   acquire(request: LimitRequest): Promise<Release>;
   observe?(observation: LimitObservation): void;
   counts?(): LimiterCounts;
+  /** Closes connections the limiter holds (Redis). */
+  disconnect?(): Promise<void>;
 }
 
 export interface LimiterCounts {

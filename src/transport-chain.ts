@@ -34,6 +34,8 @@ export interface Transport {
   forCall(settings: CallSettings): Fetch;
   /** Queue depth and budget in use of the organization's limiter. */
   counts(): LimiterCounts;
+  /** Closes what the limiter holds open (its Redis connections). */
+  disconnect(): Promise<void>;
 }
 
 const retryAfterMs = (response: Response) => {
@@ -58,5 +60,8 @@ export function createTransport(config: ResolvedConfig): Transport {
     fetch: forCall({}),
     forCall,
     counts: () => limiter?.counts?.() ?? { queued: 0, inWindow: 0 },
+    disconnect: async () => {
+      await limiter?.disconnect?.();
+    },
   };
 }

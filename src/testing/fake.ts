@@ -5,6 +5,7 @@ import type { OperationEntry } from "../../generated/operations.ts";
 import { type Fault, type FaultHandle, FaultQueue } from "./faults.ts";
 import { handlerFor, type Reply } from "./handlers/index.ts";
 import { type ErrorDetail, FakeHttpError } from "./http-error.ts";
+import { seededRandom } from "./ids.ts";
 import { SlidingWindow } from "./rate-limit.ts";
 import { BASE_PATH, matchRoute } from "./router.ts";
 import { FakeClock, FakeState } from "./state.ts";
@@ -110,7 +111,7 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
   let reportsInFlight = 0;
   const corsOrigins = options.corsOrigins ?? "*";
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
-  const faults = new FaultQueue();
+  const faults = new FaultQueue(seededRandom((options.seed ?? 1) + 1));
   const requests: FakeRequestRecord[] = [];
   let origin = "";
 

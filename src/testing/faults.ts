@@ -13,6 +13,8 @@ export interface Fault {
   match?: FaultMatch;
   /** How many matching requests it applies to (default 1; `Infinity` for all). */
   times?: number;
+  /** Applies to each matching request with this probability (default 1), for soak tests. */
+  probability?: number;
   /** Answer with this status and a Gladly-shaped error body, without processing the request. */
   status?: number;
   /** With `status: 429` (or any): the Retry-After header, in seconds. */
@@ -40,11 +42,13 @@ interface ActiveFault extends Fault {
 
 export class FaultQueue {
   private faults: ActiveFault[] = [];
+  constructor(private readonly random: () => number = Math.random) {}
 
   add(fault: Fault): FaultHandle {
     const times = fault.times ?? 1;
     if (!(times > 0)) throw new TypeError("inject: times must be a positive number");
     if (fault.status !== undefined && (fault.status < 100 || fault.status > 599)) throw new TypeError("inject: status must be an HTTP status");
+    if (fault.probability !== undefined && !(fault.probability > 0 && fault.probability <= 1)) throw new TypeError("inject: probability must be in (0, 1]");
     const active: ActiveFault = { ...fault, left: times };
     this.faults.push(active);
     const faults = () => this.faults;
@@ -60,7 +64,7 @@ export class FaultQueue {
 
   /** Takes the first fault that matches this request, counting it down. */
   take(request: { method: string; path: string; template?: string; operationId?: string }): Fault | undefined {
-    const fault = this.faults.find((f) => f.left > 0 && matches(f.match, request));
+    const fault = this.faults.find((f) => f.left > 0 && matches(f.match, request) && (f.probability === undefined || this.random() < f.probability));
     if (!fault) return undefined;
     fault.left--;
     if (fault.left <= 0) this.faults = this.faults.filter((f) => f !== fault);
