@@ -28,26 +28,36 @@ export class SlidingWindowLimiter {
   private timerAt = Infinity;
 
   constructor(
-    public limit: number,
+    readonly limit: number,
     readonly windowMs: number,
   ) {
     if (!(limit > 0)) throw new RangeError("limit must be positive");
   }
 
+  /** The budget the server announces (it may be lower than ours); undefined until it says. */
+  private serverLimit: number | undefined;
+  /** What other clients of the organization used of the server's window at the last answer. */
+  private othersUse = 0;
+
+  /** What this client may use: the smaller limit, less what others were last seen using. */
+  get effectiveLimit(): number {
+    return Math.max(1, Math.min(this.limit, this.serverLimit ?? Infinity) - this.othersUse);
+  }
+
   /**
-   * Brings the window in line with what the server reports: `remaining` of `limit` left in its
-   * current window. Whatever the server counted beyond our own answered requests was spent by
-   * other clients of the organization; that much budget is blocked for a window.
+   * Follows what the server reports: `remaining` of `limit` left in its window. Whatever it counted
+   * beyond our own answered requests was spent by other clients; our share shrinks by that much,
+   * spread over our own sliding window rather than released in a burst.
    */
   observe(limit: number, remaining: number): void {
     if (!(limit > 0) || !(remaining >= 0)) return;
-    if (limit < this.limit) this.limit = limit;
+    this.serverLimit = limit;
     const now = performance.now();
     this.prune(now);
     let answered = 0;
     for (const slot of this.slots) if (slot.end !== Infinity) answered++;
-    const others = limit - remaining - answered;
-    for (let i = 0; i < others; i++) this.slots.add({ end: now });
+    this.othersUse = Math.max(0, limit - remaining - answered);
+    this.pump();
   }
 
   /** Admits nothing for `ms` (Gladly answered 429). */
@@ -85,7 +95,7 @@ export class SlidingWindowLimiter {
   tryAcquire(): Release | undefined {
     const now = performance.now();
     this.prune(now);
-    if (this.waiting.length || this.slots.size >= this.limit || now < this.pausedUntil) return undefined;
+    if (this.waiting.length || this.slots.size >= this.effectiveLimit || now < this.pausedUntil) return undefined;
     return this.take();
   }
 
@@ -113,7 +123,7 @@ export class SlidingWindowLimiter {
   private pump(): void {
     const now = performance.now();
     this.prune(now);
-    while (this.waiting.length && this.slots.size < this.limit && now >= this.pausedUntil) {
+    while (this.waiting.length && this.slots.size < this.effectiveLimit && now >= this.pausedUntil) {
       const next = this.waiting.shift()!;
       if (next.signal && next.onAbort) next.signal.removeEventListener("abort", next.onAbort);
       next.resolve(this.take());

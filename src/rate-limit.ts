@@ -61,7 +61,7 @@ export interface RateLimitOptions {
 
 /** Slots already last until the answer plus the window; this only absorbs timer jitter. */
 const SAFETY_MS = 2;
-/** Across processes admission is spaced rather than counted; 5 % slack absorbs network jitter. */
+/** Across processes admission is spaced rather than counted; 5 % slack absorbs the jitter of timers and Redis round trips. */
 const CLUSTER_SPACING = 1.05;
 
 /**
@@ -138,7 +138,9 @@ export class OrganizationLimiter implements GladlyLimiter {
 
   observe({ status, limit, remaining, retryAfterMs }: LimitObservation): void {
     if (status === 429) this.window.pauseFor(retryAfterMs ?? 1000);
-    if (this.adaptive && limit !== undefined && remaining !== undefined) this.window.observe(limit, remaining);
+    // In a cluster the other consumers the headers reveal are mostly our own peers, whose share
+    // Redis already accounts for: counting them again would starve and then burst.
+    if (this.adaptive && !this.cluster && limit !== undefined && remaining !== undefined) this.window.observe(limit, remaining);
   }
 
   counts(): LimiterCounts {

@@ -88,6 +88,36 @@ describe("SlidingWindowLimiter", () => {
   });
 });
 
+describe("adaptive budget", () => {
+  it("shrinks to what other clients leave, as the headers report it", () => {
+    const limiter = new SlidingWindowLimiter(10, 1000);
+    limiter.tryAcquire()!();
+    limiter.tryAcquire()!();
+    // The server counted 7 in its window; 2 were ours, so others used 5.
+    limiter.observe(10, 3);
+    expect(limiter.effectiveLimit).toBe(5);
+    expect([1, 2, 3].map(() => limiter.tryAcquire() !== undefined)).toEqual([true, true, true]);
+    expect(limiter.tryAcquire()).toBeUndefined();
+  });
+
+  it("adopts a lower limit the server announces, never a higher one", () => {
+    const limiter = new SlidingWindowLimiter(10, 1000);
+    limiter.observe(4, 4);
+    expect(limiter.effectiveLimit).toBe(4);
+    limiter.observe(50, 50);
+    expect(limiter.effectiveLimit).toBe(10);
+  });
+
+  it("pauses after a 429", async () => {
+    const limiter = new SlidingWindowLimiter(10, 1000);
+    limiter.pauseFor(60);
+    expect(limiter.tryAcquire()).toBeUndefined();
+    const started = performance.now();
+    (await limiter.acquire())();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(55);
+  });
+});
+
 describe("Semaphore", () => {
   it("holds at most its limit and releases once per holder", async () => {
     const slots = new Semaphore(1);

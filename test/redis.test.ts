@@ -20,8 +20,9 @@ afterAll(async () => {
 describe("rateLimit.redis", () => {
   it("two limiters (as two processes would) share one budget: no 429 and the limit is used", async () => {
     // Separate instances with separate Redis connections: what two processes would have.
-    const a = new OrganizationLimiter({ id: `test-${Date.now()}`, perSecond: 20, redis: { url: redis.url } });
-    const b = new OrganizationLimiter({ id: `test-${Date.now()}`, perSecond: 20, redis: { url: redis.url } });
+    const id = `test-${Date.now()}`;
+    const a = new OrganizationLimiter({ id, perSecond: 20, redis: { url: redis.url } });
+    const b = new OrganizationLimiter({ id, perSecond: 20, redis: { url: redis.url } });
     const clients = [a, b].map((limiter) => createGladlyClient({ ...fake.clientOptions(), rateLimit: { limiter } }));
     const before = fake.requests.length;
     const started = performance.now();
