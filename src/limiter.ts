@@ -39,9 +39,13 @@ export class SlidingWindowLimiter {
   /** What other clients of the organization used of the server's window at the last answer. */
   private othersUse = 0;
 
-  /** What this client may use: the smaller limit, less what others were last seen using. */
+  /**
+   * What this client may use: the smaller limit, less what others were last seen using. Sharing
+   * with others leaves 5 % headroom, since their next second need not look like their last.
+   */
   get effectiveLimit(): number {
-    return Math.max(1, Math.min(this.limit, this.serverLimit ?? Infinity) - this.othersUse);
+    const limit = Math.min(this.limit, this.serverLimit ?? Infinity);
+    return this.othersUse > 0 ? Math.max(1, Math.floor((limit - this.othersUse) * 0.95)) : limit;
   }
 
   /**

@@ -11,7 +11,7 @@ import {
   parseErrorDetails,
   readErrorBody,
 } from "./errors.ts";
-import type { RetryOptions, RetryRun } from "./retry.ts";
+import { type RetryOptions, type RetryRun, parsedJson } from "./retry.ts";
 import { AttemptTimeoutError } from "./send.ts";
 import { pathSerializer } from "./transport.ts";
 import type { Priority, Transport } from "./transport-chain.ts";
@@ -147,6 +147,7 @@ async function readSuccess(op: OperationEntry, response: Response, url: string):
     return undefined;
   }
   if (op.responseKind === "binary") return response.arrayBuffer();
+  if (parsedJson.has(response)) return parsedJson.get(response);
   const text = await response.text();
   if (op.responseKind === "text") return text;
   if (!text) return undefined;

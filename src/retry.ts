@@ -109,8 +109,15 @@ export function withRetries(
           retryAfterMs = seconds === undefined ? undefined : seconds * 1000;
           settings.hooks.onRateLimited?.({ ...info, retryAfterMs: retryAfterMs ?? 0 });
         }
-        if (!reason || !canRetry(attempt, started, options, retryAfterMs)) return settings.buffer ? await buffered(response) : response;
-        await response.body?.cancel();
+        if (!reason || !canRetry(attempt, started, options, retryAfterMs)) {
+          if (!settings.buffer) return response;
+          const copy = await buffered(response);
+          // A JSON body that does not parse was garbled on the way; for an idempotent call that is worth another try.
+          if (idempotent && copy.ok && canRetry(attempt, started, options) && !(await parsesAsJson(copy))) {
+            reason = "malformed JSON body";
+          } else return copy;
+        }
+        if (!response.bodyUsed) await response.body?.cancel();
       } catch (error) {
         reason = errorReason(error, idempotent, request.signal?.aborted ?? false);
         if (!reason || !canRetry(attempt, started, options)) throw error;
@@ -133,4 +140,19 @@ async function buffered(response: Response): Promise<Response> {
   const copy = new Response(await response.arrayBuffer(), { status: response.status, statusText: response.statusText, headers: response.headers });
   Object.defineProperty(copy, "url", { value: response.url });
   return copy;
+}
+
+/** JSON bodies the retry layer already parsed, so that the caller does not parse them twice. */
+export const parsedJson = new WeakMap<Response, unknown>();
+
+async function parsesAsJson(response: Response): Promise<boolean> {
+  if (!(response.headers.get("content-type") ?? "").includes("application/json")) return true;
+  const text = await response.clone().text();
+  if (!text) return true;
+  try {
+    parsedJson.set(response, JSON.parse(text));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -93,10 +93,10 @@ describe("adaptive budget", () => {
     const limiter = new SlidingWindowLimiter(10, 1000);
     limiter.tryAcquire()!();
     limiter.tryAcquire()!();
-    // The server counted 7 in its window; 2 were ours, so others used 5.
+    // The server counted 7 in its window; 2 were ours, so others used 5: ours is 95 % of the 5 left.
     limiter.observe(10, 3);
-    expect(limiter.effectiveLimit).toBe(5);
-    expect([1, 2, 3].map(() => limiter.tryAcquire() !== undefined)).toEqual([true, true, true]);
+    expect(limiter.effectiveLimit).toBe(4);
+    expect([1, 2].map(() => limiter.tryAcquire() !== undefined)).toEqual([true, true]);
     expect(limiter.tryAcquire()).toBeUndefined();
   });
 
