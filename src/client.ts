@@ -3,7 +3,7 @@ import type { paths } from "../generated/schema.ts";
 import { type GladlyClientOptions, resolveConfig } from "./config.ts";
 import { type GladlyOperations, createOperationGroups } from "./operations.ts";
 import type { LimiterCounts } from "./rate-limit.ts";
-import { authMiddleware, pathSerializer } from "./transport.ts";
+import { pathSerializer } from "./transport.ts";
 import { createTransport } from "./transport-chain.ts";
 
 /**
@@ -28,7 +28,6 @@ export function createGladlyClient(options?: GladlyClientOptions): GladlyClient 
     redirect: "manual",
     pathSerializer,
   });
-  client.use(authMiddleware(config.authorization));
   const groups = createOperationGroups({ client, baseUrl: config.baseUrl, followMergedCustomers: config.followMergedCustomers, transport });
   const describe = () => `GladlyClient <${config.baseUrl}>`;
   // Credentials live only in closures; these keep printing and serializing the client harmless.

@@ -27,11 +27,16 @@ export class SlidingWindowLimiter {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
 
+  /** False until the first answer, when `probeFirst`: the headers of one answer come before a burst. */
+  private probed: boolean;
+
   constructor(
     readonly limit: number,
     readonly windowMs: number,
+    options: { probeFirst?: boolean } = {},
   ) {
     if (!(limit > 0)) throw new RangeError("limit must be positive");
+    this.probed = !options.probeFirst;
   }
 
   /** The budget the server announces (it may be lower than ours); undefined until it says. */
@@ -91,6 +96,7 @@ export class SlidingWindowLimiter {
     return () => {
       if (slot.end !== Infinity) return;
       slot.end = performance.now();
+      this.probed = true;
       this.pump();
     };
   }
@@ -99,7 +105,7 @@ export class SlidingWindowLimiter {
   tryAcquire(): Release | undefined {
     const now = performance.now();
     this.prune(now);
-    if (this.waiting.length || this.slots.size >= this.effectiveLimit || now < this.pausedUntil) return undefined;
+    if (this.waiting.length || this.slots.size >= this.effectiveLimit || now < this.pausedUntil || (!this.probed && this.slots.size > 0)) return undefined;
     return this.take();
   }
 
@@ -127,7 +133,7 @@ export class SlidingWindowLimiter {
   private pump(): void {
     const now = performance.now();
     this.prune(now);
-    while (this.waiting.length && this.slots.size < this.effectiveLimit && now >= this.pausedUntil) {
+    while (this.waiting.length && this.slots.size < this.effectiveLimit && now >= this.pausedUntil && (this.probed || this.slots.size === 0)) {
       const next = this.waiting.shift()!;
       if (next.signal && next.onAbort) next.signal.removeEventListener("abort", next.onAbort);
       next.resolve(this.take());

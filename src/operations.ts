@@ -11,8 +11,8 @@ import {
   parseErrorDetails,
   readErrorBody,
 } from "./errors.ts";
-import { type RetryOptions, type RetryRun, parsedJson } from "./retry.ts";
-import { AttemptTimeoutError } from "./send.ts";
+import type { RetryOptions } from "./retry.ts";
+import { AttemptTimeoutError, type CallControl, callSignal, newCallControl } from "./send.ts";
 import { pathSerializer } from "./transport.ts";
 import type { Priority, Transport } from "./transport-chain.ts";
 
@@ -141,14 +141,15 @@ function splitArgs(op: OperationEntry, args: Record<string, unknown>) {
   return { path, query, body };
 }
 
-async function readSuccess(op: OperationEntry, response: Response, url: string): Promise<unknown> {
+async function readSuccess(op: OperationEntry, response: Response, url: string, control: CallControl): Promise<unknown> {
   if (op.responseKind === "none" || response.status === 204) {
-    await response.body?.cancel();
+    if (!response.bodyUsed) await response.body?.cancel();
     return undefined;
   }
-  if (op.responseKind === "binary") return response.arrayBuffer();
-  if (parsedJson.has(response)) return parsedJson.get(response);
-  const text = await response.text();
+  const read = control.body;
+  if (op.responseKind === "binary") return read?.bytes ?? response.arrayBuffer();
+  if (read && "json" in read) return read.json;
+  const text = read?.text ?? (await response.text());
   if (op.responseKind === "text") return text;
   if (!text) return undefined;
   try {
@@ -184,17 +185,17 @@ const MAX_MERGE_HOPS = 3;
 async function invoke(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions, hops = 0): Promise<RawResult<unknown>> {
   const create = op.createdResource;
   if (create && isPlainObject(args.body) && args.body.id === undefined) args = { ...args, body: { ...args.body, id: newId() } };
-  const run: RetryRun = { attempts: 0 };
+  const control = newCallControl(options.signal);
   try {
-    return await send(ctx, op, args, options, run, hops);
+    return await send(ctx, op, args, options, control, hops);
   } catch (error) {
     const id = create && isPlainObject(args.body) ? args.body.id : undefined;
-    if (!(error instanceof GladlyConflictError) || !create || typeof id !== "string" || run.attempts < 2) throw error;
+    if (!(error instanceof GladlyConflictError) || !create || typeof id !== "string" || control.attempts < 2) throw error;
     if (!error.errors.some((e) => e.attr === "id" || e.code === "taken")) throw error;
     const reader = (manifest as Record<string, OperationEntry>)[create.operationId]!;
     const readArgs: Record<string, unknown> = { [create.param]: id };
     for (const name of reader.pathParams) if (name !== create.param && args[name] !== undefined) readArgs[name] = args[name];
-    const created = await send(ctx, reader, readArgs, options, { attempts: 0 });
+    const created = await send(ctx, reader, readArgs, options, newCallControl(options.signal));
     return { data: op.responseKind === "json" ? created.data : undefined, response: created.response };
   }
 }
@@ -203,11 +204,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-async function send(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions, run: RetryRun, hops = 0): Promise<RawResult<unknown>> {
+async function send(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions, control: CallControl, hops = 0): Promise<RawResult<unknown>> {
   const { path, query, body } = splitArgs(op, args);
   const method = (ctx.client as unknown as Record<string, LooseClientMethod>)[op.method]!;
-  const fetch = ctx.transport.forCall({ retry: options.retry, timeout: options.timeout, priority: options.priority, idempotent: isIdempotent(op), run, buffer: true });
-  const init = { params: { path, query }, parseAs: "stream" as const, fetch, ...(body !== undefined && { body }), ...(options.signal && { signal: options.signal }), ...(options.headers && { headers: options.headers }) };
+  const fetch = ctx.transport.forCall({
+    retry: options.retry,
+    timeout: options.timeout,
+    priority: options.priority,
+    idempotent: isIdempotent(op),
+    control,
+    bodyKind: op.responseKind,
+    send: { auth: op.auth, accept: op.responseContentType },
+  });
+  const signal = callSignal(control);
+  const init = { params: { path, query }, parseAs: "stream" as const, fetch, ...(signal && { signal }), ...(body !== undefined && { body }), ...(options.headers && { headers: options.headers }) };
   // Fetch implementations that build Responses by hand leave response.url empty.
   const urlOf = (response?: Response) => response?.url || `${ctx.baseUrl}${pathSerializer(op.path, path)}`;
   let response: Response;
@@ -220,7 +230,7 @@ async function send(ctx: OperationContext, op: OperationEntry, args: Record<stri
   }
   if (response.ok) {
     try {
-      return { data: await readSuccess(op, response, urlOf(response)), response };
+      return { data: await readSuccess(op, response, urlOf(response), control), response };
     } catch (cause) {
       if (cause instanceof GladlyError) throw cause;
       throw connectionError(cause, op.method, urlOf(response), "reading the response failed");
@@ -230,7 +240,7 @@ async function send(ctx: OperationContext, op: OperationEntry, args: Record<stri
     const errorBody = error ?? (await readErrorBody(response));
     const newCustomerId = mergedCustomerId(errorBody, response);
     if (newCustomerId && newCustomerId !== args.customerId) {
-      if (ctx.followMergedCustomers && hops < MAX_MERGE_HOPS) return send(ctx, op, { ...args, customerId: newCustomerId }, options, run, hops + 1);
+      if (ctx.followMergedCustomers && hops < MAX_MERGE_HOPS) return send(ctx, op, { ...args, customerId: newCustomerId }, options, newCallControl(options.signal), hops + 1);
       throw new GladlyCustomerMergedError(`customer ${String(args.customerId)} was merged into ${newCustomerId}`, {
         status: 301,
         method: op.method,

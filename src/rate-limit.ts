@@ -81,10 +81,11 @@ export class OrganizationLimiter implements GladlyLimiter {
 
   constructor(options: RateLimitOptions & { id: string }) {
     const perSecond = options.perSecond ?? 10;
-    this.window = new SlidingWindowLimiter(perSecond, 1000 + SAFETY_MS);
+    this.adaptive = options.adaptive ?? true;
+    // Others may already be using the budget: one answer's headers say how much before a burst.
+    this.window = new SlidingWindowLimiter(perSecond, 1000 + SAFETY_MS, { probeFirst: this.adaptive && !options.redis });
     this.reports = new SlidingWindowLimiter(options.reportsPerMinute ?? 10, 60_000 + SAFETY_MS);
     this.reportSlots = new Semaphore(options.reportsConcurrent ?? 2);
-    this.adaptive = options.adaptive ?? true;
     if (options.redis) {
       try {
         const connection =

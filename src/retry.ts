@@ -1,6 +1,6 @@
 import { parseRetryAfter } from "./errors.ts";
 import type { Hooks } from "./hooks.ts";
-import { AttemptTimeoutError, attemptOf } from "./send.ts";
+import { AttemptTimeoutError, type BodyKind, type CallControl, attemptOf, callSignal } from "./send.ts";
 import type { Fetch } from "./transport.ts";
 
 export interface RetryOptions {
@@ -12,11 +12,6 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** No retry starts later than this after the first attempt, in ms (default 60 000). */
   maxElapsedMs?: number;
-}
-
-export interface RetryRun {
-  /** How many attempts were sent (filled in as the call proceeds). */
-  attempts: number;
 }
 
 const RETRY_DEFAULTS: Required<RetryOptions> = { maxRetries: 3, initialDelayMs: 500, maxDelayMs: 20_000, maxElapsedMs: 60_000 };
@@ -77,57 +72,84 @@ export function withRetries(
     options: RetryOptions | false;
     idempotent?: boolean | undefined;
     hooks: Hooks;
-    run?: RetryRun;
     random?: () => number;
-    /** Read the whole body inside the retry loop, so that a body cut short is retried too. */
-    buffer?: boolean | undefined;
+    /** A grouped method's call: its success body is read here, so a body cut short is retried too. */
+    control?: CallControl | undefined;
+    bodyKind?: BodyKind | undefined;
   },
 ): Fetch {
   const options = settings.options === false ? { ...RETRY_DEFAULTS, maxRetries: 0 } : { ...RETRY_DEFAULTS, ...settings.options };
   const random = settings.random ?? Math.random;
+  const { control, hooks } = settings;
   return async (request) => {
     const idempotent = settings.idempotent ?? IDEMPOTENT_METHODS.has(request.method);
+    const callerSignal = control ? control.userSignal : request.signal;
     const body = request.body ? await request.arrayBuffer() : undefined;
     const started = performance.now();
     const attemptRequest = (attempt: number) => {
-      const fresh = attempt === 1 && body === undefined ? request : new Request(request.url, { method: request.method, headers: request.headers, body: body ?? null, signal: request.signal, redirect: request.redirect });
+      if (attempt === 1 && body === undefined) return request;
+      let signal: AbortSignal | null | undefined = request.signal;
+      if (control && attempt > 1) {
+        control.controller = undefined;
+        signal = callSignal(control);
+      }
+      const fresh = new Request(request.url, { method: request.method, headers: request.headers, body: body ?? null, redirect: request.redirect, ...(signal && { signal }) });
       attemptOf.set(fresh, attempt);
       return fresh;
     };
     for (let attempt = 1; ; attempt++) {
-      if (settings.run) settings.run.attempts = attempt;
-      const info = { method: request.method, url: request.url, attempt };
+      if (control) control.attempts = attempt;
       let reason: string | undefined;
       let retryAfterMs: number | undefined;
       let status: number | undefined;
       try {
         const response = await next(attemptRequest(attempt));
         status = response.status;
-        reason = responseReason(response.status, idempotent);
+        reason = responseReason(status, idempotent);
         if (status === 429) {
           const seconds = parseRetryAfter(response.headers.get("retry-after"));
           retryAfterMs = seconds === undefined ? undefined : seconds * 1000;
-          settings.hooks.onRateLimited?.({ ...info, retryAfterMs: retryAfterMs ?? 0 });
+          hooks.onRateLimited?.({ method: request.method, url: request.url, attempt, retryAfterMs: retryAfterMs ?? 0 });
         }
         if (!reason || !canRetry(attempt, started, options, retryAfterMs)) {
-          if (!settings.buffer) return response;
-          const copy = await buffered(response);
-          // A JSON body that does not parse was garbled on the way; for an idempotent call that is worth another try.
-          if (idempotent && copy.ok && canRetry(attempt, started, options) && !(await parsesAsJson(copy))) {
-            reason = "malformed JSON body";
-          } else return copy;
+          if (!control) return response;
+          if (!response.ok) return await buffered(response);
+          reason = await readBody(response, control, settings.bodyKind ?? "json", idempotent && canRetry(attempt, started, options));
+          if (!reason) return response;
         }
         if (!response.bodyUsed) await response.body?.cancel();
       } catch (error) {
-        reason = errorReason(error, idempotent, request.signal?.aborted ?? false);
+        reason = errorReason(error, idempotent, callerSignal?.aborted ?? false);
         if (!reason || !canRetry(attempt, started, options)) throw error;
       }
       const ceiling = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** (attempt - 1));
       const delayMs = retryAfterMs !== undefined ? retryAfterMs + random() * Math.min(ceiling, 250) : random() * ceiling;
-      settings.hooks.onRetry?.({ ...info, delayMs, reason, status });
-      await sleep(delayMs, request.signal);
+      hooks.onRetry?.({ method: request.method, url: request.url, attempt, delayMs, reason, status });
+      await sleep(delayMs, callerSignal);
     }
   };
+}
+
+/**
+ * Reads a success body into the call's control. Returns a reason to retry when a JSON body is
+ * garbled and another try is allowed; a body cut short throws, like any connection failure.
+ */
+async function readBody(response: Response, control: CallControl, kind: BodyKind, mayRetry: boolean): Promise<string | undefined> {
+  if (kind === "none" || response.status === 204) return undefined;
+  if (kind === "binary") {
+    control.body = { bytes: await response.arrayBuffer() };
+    return undefined;
+  }
+  const text = await response.text();
+  control.body = { text };
+  if (kind !== "json" || !text || !(response.headers.get("content-type") ?? "").includes("json")) return undefined;
+  try {
+    control.body.json = JSON.parse(text) as unknown;
+  } catch {
+    // A JSON body that does not parse was garbled on the way; for an idempotent call that is worth another try.
+    if (mayRetry) return "malformed JSON body";
+  }
+  return undefined;
 }
 
 function canRetry(attempt: number, started: number, options: Required<RetryOptions>, waitMs = 0): boolean {
@@ -140,19 +162,4 @@ async function buffered(response: Response): Promise<Response> {
   const copy = new Response(await response.arrayBuffer(), { status: response.status, statusText: response.statusText, headers: response.headers });
   Object.defineProperty(copy, "url", { value: response.url });
   return copy;
-}
-
-/** JSON bodies the retry layer already parsed, so that the caller does not parse them twice. */
-export const parsedJson = new WeakMap<Response, unknown>();
-
-async function parsesAsJson(response: Response): Promise<boolean> {
-  if (!(response.headers.get("content-type") ?? "").includes("application/json")) return true;
-  const text = await response.clone().text();
-  if (!text) return true;
-  try {
-    parsedJson.set(response, JSON.parse(text));
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -9,6 +9,38 @@ export class AttemptTimeoutError extends Error {
   }
 }
 
+/** How a grouped method reads its answer, so the retry layer can read it inside its loop. */
+export type BodyKind = "json" | "text" | "binary" | "none";
+
+/**
+ * State one call shares between its layers. When the caller passed a signal, the request's
+ * signal follows it and `controller`, which the send layer aborts when an attempt times out;
+ * each retry gets a fresh controller.
+ */
+export interface CallControl {
+  controller: AbortController | undefined;
+  /** The caller's own signal: its abort ends the call, and is never retried. */
+  userSignal?: AbortSignal | undefined;
+  /** How many attempts were sent. */
+  attempts: number;
+  /** The success body, read within the retry loop. */
+  body?: { json?: unknown; text?: string; bytes?: ArrayBuffer };
+}
+
+export function newCallControl(userSignal?: AbortSignal): CallControl {
+  return { controller: userSignal ? new AbortController() : undefined, userSignal, attempts: 0 };
+}
+
+/**
+ * The signal a request of this call carries, if any. A Request that follows a signal costs about a
+ * tenth of a loopback round trip, so one is attached only when the caller brought a signal.
+ */
+export function callSignal(control: CallControl): AbortSignal | undefined {
+  if (!control.userSignal) return undefined;
+  control.controller ??= new AbortController();
+  return AbortSignal.any([control.userSignal, control.controller.signal]);
+}
+
 /** Which attempt a request is; set by the retry layer, read for hooks. */
 export const attemptOf = new WeakMap<Request, number>();
 
@@ -16,24 +48,37 @@ export const attemptOf = new WeakMap<Request, number>();
  * The innermost layer: what is sent, once the limiter has admitted it. `timeoutMs` bounds the
  * wait for the answer's headers (a long download is not cut off by it).
  */
-export function sendLayer(next: Fetch, timeoutMs: number | undefined, hooks: Hooks): Fetch {
+export function sendLayer(next: Fetch, timeoutMs: number | undefined, hooks: Hooks, control?: CallControl): Fetch {
   return async (request) => {
-    const info = { method: request.method, url: request.url, attempt: attemptOf.get(request) ?? 1 };
-    hooks.onRequest?.(info);
-    const started = performance.now();
+    const info = hooks.onRequest || hooks.onResponse ? { method: request.method, url: request.url, attempt: attemptOf.get(request) ?? 1 } : undefined;
+    if (info) hooks.onRequest?.(info);
+    const started = info ? performance.now() : 0;
     let outgoing = request;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let timedOut: Promise<never> | undefined;
     if (timeoutMs && timeoutMs > 0) {
-      const controller = new AbortController();
-      timer = setTimeout(() => controller.abort(new AttemptTimeoutError(timeoutMs)), timeoutMs);
-      outgoing = new Request(request, { signal: request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal });
+      const controller = control ? control.controller : new AbortController();
+      if (controller) {
+        timer = setTimeout(() => controller.abort(new AttemptTimeoutError(timeoutMs)), timeoutMs);
+        // openapi-fetch's own methods carry no per-call controller: give the request one.
+        if (!control) outgoing = new Request(request, { signal: request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal });
+      } else {
+        // No signal on the request: the attempt gives up at the deadline, and the late answer, if
+        // one comes, is discarded (undici closes a connection that never answers after 5 minutes).
+        timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new AttemptTimeoutError(timeoutMs)), timeoutMs);
+        });
+      }
     }
     try {
-      const response = await next(outgoing);
-      hooks.onResponse?.({ ...info, status: response.status, durationMs: performance.now() - started });
+      const pending = next(outgoing);
+      if (timedOut) pending.then((late) => (timer === undefined ? late.body?.cancel() : undefined), () => undefined);
+      const response = await (timedOut ? Promise.race([pending, timedOut]) : pending);
+      if (info) hooks.onResponse?.({ ...info, status: response.status, durationMs: performance.now() - started });
       return response;
     } finally {
       clearTimeout(timer);
+      timer = undefined;
     }
   };
 }

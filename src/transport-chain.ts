@@ -1,9 +1,9 @@
 import type { ResolvedConfig } from "./config.ts";
 import { parseRetryAfter } from "./errors.ts";
 import { type GladlyLimiter, type LimiterCounts, limitRequests, organizationLimiter } from "./rate-limit.ts";
-import { type RetryOptions, type RetryRun, withRetries } from "./retry.ts";
-import { sendLayer } from "./send.ts";
-import { type Fetch, followRedirects } from "./transport.ts";
+import { type RetryOptions, withRetries } from "./retry.ts";
+import { type BodyKind, type CallControl, sendLayer } from "./send.ts";
+import { type Fetch, type SendInfo, authLayer, followRedirects } from "./transport.ts";
 
 export type Priority = "high" | "normal" | "low" | number;
 
@@ -14,9 +14,11 @@ export interface CallSettings {
   priority?: Priority | undefined;
   /** Whether sending twice is harmless; by default decided from the HTTP method. */
   idempotent?: boolean | undefined;
-  run?: RetryRun | undefined;
-  /** The caller reads the whole body anyway: read it within the retry loop. */
-  buffer?: boolean | undefined;
+  /** A grouped method's call: its timeout controller, attempts, and the body read for it. */
+  control?: CallControl | undefined;
+  bodyKind?: BodyKind | undefined;
+  /** Credentials and Accept for the operation, when the caller knows it. */
+  send?: SendInfo | undefined;
 }
 
 const PRIORITIES = { high: 2, normal: 5, low: 8 } as const;
@@ -44,17 +46,19 @@ const retryAfterMs = (response: Response) => {
 };
 
 /**
- * The layers every request passes, outermost first: retries → redirects → rate limiter →
- * send (timeout, hooks) → fetch. A retry re-enters the limiter; a redirect hop off the API
- * origin is not counted.
+ * The layers every request passes, outermost first: credentials → retries → redirects → rate
+ * limiter → send (timeout, hooks) → fetch. A retry re-enters the limiter; a redirect hop off the
+ * API origin is not counted and carries no credentials.
  */
 export function createTransport(config: ResolvedConfig): Transport {
+  const basePath = new URL(config.baseUrl).pathname.replace(/\/$/, "");
   const limiter: GladlyLimiter | undefined = config.rateLimit === false ? undefined : organizationLimiter(new URL(config.baseUrl).origin, config.rateLimit);
   const forCall = (settings: CallSettings): Fetch => {
-    const send = sendLayer(config.fetch, settings.timeout ?? config.timeout, config.hooks);
+    const send = sendLayer(config.fetch, settings.timeout ?? config.timeout, config.hooks, settings.control);
     const limited = limiter ? limitRequests(send, config.baseUrl, limiter, priorityValue(settings.priority), retryAfterMs) : send;
     const retry = settings.retry === undefined ? config.retry : settings.retry === false || config.retry === false ? settings.retry : { ...config.retry, ...settings.retry };
-    return withRetries(followRedirects(limited), { options: retry, idempotent: settings.idempotent, hooks: config.hooks, buffer: settings.buffer, ...(settings.run && { run: settings.run }) });
+    const retried = withRetries(followRedirects(limited), { options: retry, idempotent: settings.idempotent, hooks: config.hooks, control: settings.control, bodyKind: settings.bodyKind });
+    return authLayer(retried, config.authorization, basePath, settings.send);
   };
   return {
     fetch: forCall({}),

@@ -1,28 +1,31 @@
-import type { Middleware } from "openapi-fetch";
-import { type OperationEntry, operations } from "../generated/operations.ts";
 import { GladlyError, GladlyInputError } from "./errors.ts";
+import { BASE_PATH, matchRoute } from "./routes.ts";
 
 export type Fetch = (request: Request) => Promise<Response>;
 
-const routes = new Map<string, OperationEntry>(Object.values(operations).map((op) => [`${op.method} ${op.path}`, op]));
+/** What a request needs from its operation to be sent: credentials or not, and what to accept. */
+export interface SendInfo {
+  auth: boolean;
+  accept: string | null;
+}
 
-/** The manifest entry for a request made through openapi-fetch, found by method and path template. */
-export function operationFor(method: string, schemaPath: string): OperationEntry | undefined {
-  return routes.get(`${method.toUpperCase()} ${schemaPath}`);
+function infoFromRoute(request: Request, basePath: string): SendInfo | undefined {
+  const pathname = new URL(request.url).pathname;
+  const match = matchRoute(request.method, pathname.startsWith(basePath) ? `${BASE_PATH}${pathname.slice(basePath.length)}` : pathname);
+  return match.op ? { auth: match.op.auth, accept: match.op.responseContentType } : undefined;
 }
 
 /**
  * Adds Basic credentials to every operation that needs them and to none that does not (the
- * Public Answers API), plus an Accept header matching what the operation returns.
+ * Public Answers API), plus an Accept header matching what the operation returns. A grouped
+ * method knows its operation; a call through openapi-fetch's own methods is matched by route.
  */
-export function authMiddleware(authorization: string): Middleware {
-  return {
-    onRequest({ request, schemaPath }) {
-      const op = operationFor(request.method, schemaPath);
-      if (op?.auth !== false) request.headers.set("Authorization", authorization);
-      if (op?.responseContentType && !request.headers.has("Accept")) request.headers.set("Accept", op.responseContentType);
-      return request;
-    },
+export function authLayer(next: Fetch, authorization: string, basePath: string, known?: SendInfo): Fetch {
+  return (request) => {
+    const info = known ?? infoFromRoute(request, basePath);
+    if (info?.auth !== false) request.headers.set("Authorization", authorization);
+    if (info?.accept && !request.headers.has("Accept")) request.headers.set("Accept", info.accept);
+    return next(request);
   };
 }
 
@@ -56,8 +59,9 @@ export function followRedirects(next: Fetch): Fetch {
     let request = first;
     for (let hop = 0; ; hop++) {
       const response = await next(request);
+      if (!FOLLOWED.has(response.status)) return response;
       const location = response.headers.get("location");
-      if (!FOLLOWED.has(response.status) || !location) return response;
+      if (!location) return response;
       const bodiless = request.method === "GET" || request.method === "HEAD";
       if (response.status !== 303 && !bodiless) return response;
       if (hop >= MAX_REDIRECTS) {

@@ -34,8 +34,12 @@ export interface FakeRequestRecord {
   method: string;
   path: string;
   operationId: string | undefined;
+  /** The status answered; 0 when the fake dropped the connection, 499 when the client did. */
   status: number;
+  /** When the answer went out (Date.now()). */
   at: number;
+  /** When the request arrived (performance.now(), for measuring spacing). */
+  receivedAt: number;
 }
 
 export interface FakeGladly {
@@ -234,8 +238,9 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
   }
 
   const server = createServer(async (req, res) => {
+    const receivedAt = performance.now();
     const url = new URL(req.url ?? "/", origin);
-    const record = (status: number, operationId?: string) => requests.push({ method: req.method ?? "GET", path: url.pathname, operationId, status, at: Date.now() });
+    const record = (status: number, operationId?: string) => requests.push({ method: req.method ?? "GET", path: url.pathname, operationId, status, at: Date.now(), receivedAt });
     try {
       const { reply, operationId, fault, dropped } = await answer(req, res, url);
       if (dropped || !reply) {
@@ -263,8 +268,11 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
       send(res, reply);
       record(reply.status, operationId);
     } catch (error) {
+      const operationId = matchRoute(req.method ?? "GET", url.pathname).op?.operationId;
+      // 499, as nginx logs it: the client went away before the answer.
+      if (req.destroyed || res.destroyed) return record(499, operationId);
       if (!res.headersSent) res.writeHead(500, { "Content-Type": JSON_TYPE }).end(errorBody([{ code: "temporary_failure", detail: `fake Gladly failed: ${(error as Error).message}` }]));
-      record(500);
+      record(500, operationId);
     }
   });
 
