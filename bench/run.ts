@@ -41,7 +41,7 @@ const creds = { agentEmail: "bench@example.com", apiToken: "bench-token" };
 /** Sequential calls, far from the limit: what the full client adds to each request. */
 async function latency(url: string): Promise<void> {
   log("latency: sequential requests, full client vs plain openapi-fetch");
-  const plain = createClient<paths>({ baseUrl: `${url}/api/v1` });
+  const plain = createClient<paths>({ baseUrl: `${url}/api/v1`, headers: { Authorization: `Basic ${Buffer.from(`${creds.agentEmail}:${creds.apiToken}`).toString("base64")}` } });
   const full = createGladlyClient({ baseUrl: url, ...creds, rateLimit: { perSecond: 1_000_000 } });
   const bottleneck = new Bottleneck();
   const plainCall = () => plain.GET("/customer-profiles/{customerId}", { params: { path: { customerId: "c1" } } });
@@ -85,10 +85,12 @@ async function throughput(total: number, concurrency: number, call: () => Promis
 /** 20,000 requests at concurrency 16, limiting off: middleware, error mapping, retry bookkeeping. */
 async function overhead(url: string): Promise<void> {
   log("overhead: 20,000 requests at concurrency 16, limiting disabled");
-  const plain = createClient<paths>({ baseUrl: `${url}/api/v1` });
+  // The baselines send the same credentials, as they must to call Gladly at all.
+  const authorization = `Basic ${Buffer.from(`${creds.agentEmail}:${creds.apiToken}`).toString("base64")}`;
+  const plain = createClient<paths>({ baseUrl: `${url}/api/v1`, headers: { Authorization: authorization } });
   const full = createGladlyClient({ baseUrl: url, ...creds, rateLimit: false });
   const calls = {
-    raw: async () => (await fetch(`${url}/api/v1/customer-profiles/c1`, { headers: { Authorization: "Basic eA==" } })).json(),
+    raw: async () => (await fetch(`${url}/api/v1/customer-profiles/c1`, { headers: { Authorization: authorization } })).json(),
     openapiFetch: () => plain.GET("/customer-profiles/{customerId}", { params: { path: { customerId: "c1" } } }),
     full: () => full.customers.getCustomer({ customerId: "c1" }),
   };

@@ -1,4 +1,5 @@
 import createClient, { type Client } from "openapi-fetch";
+import type { OperationEntry } from "../generated/operations.ts";
 import type { paths } from "../generated/schema.ts";
 import { type GladlyClientOptions, resolveConfig } from "./config.ts";
 import { type GladlyOperations, createOperationGroups } from "./operations.ts";
@@ -28,7 +29,12 @@ export function createGladlyClient(options?: GladlyClientOptions): GladlyClient 
     redirect: "manual",
     pathSerializer,
   });
-  const groups = createOperationGroups({ client, baseUrl: config.baseUrl, followMergedCustomers: config.followMergedCustomers, transport });
+  const authHeaders = { Authorization: config.authorization };
+  const headersFor = (op: OperationEntry, extra?: Record<string, string>) => {
+    const accept = op.responseContentType ? { Accept: op.responseContentType } : undefined;
+    return { ...(op.auth && authHeaders), ...accept, ...extra };
+  };
+  const groups = createOperationGroups({ client, baseUrl: config.baseUrl, followMergedCustomers: config.followMergedCustomers, transport, headersFor });
   const describe = () => `GladlyClient <${config.baseUrl}>`;
   // Credentials live only in closures; these keep printing and serializing the client harmless.
   return Object.assign(Object.create(null) as object, client, groups, {

@@ -119,6 +119,8 @@ export interface OperationContext {
   client: Client<paths>;
   baseUrl: string;
   transport: Transport;
+  /** The headers an operation's request carries: credentials unless it is public, and Accept. */
+  headersFor(op: OperationEntry, extra?: Record<string, string>): Record<string, string>;
   followMergedCustomers: boolean;
 }
 
@@ -214,10 +216,12 @@ async function send(ctx: OperationContext, op: OperationEntry, args: Record<stri
     idempotent: isIdempotent(op),
     control,
     bodyKind: op.responseKind,
-    send: { auth: op.auth, accept: op.responseContentType },
+    headersSet: true,
   });
   const signal = callSignal(control);
-  const init = { params: { path, query }, parseAs: "stream" as const, fetch, ...(signal && { signal }), ...(body !== undefined && { body }), ...(options.headers && { headers: options.headers }) };
+  // Credentials and Accept go in with the request's other headers, set once when it is built.
+  const headers = ctx.headersFor(op, options.headers);
+  const init = { params: { path, query }, parseAs: "stream" as const, fetch, headers, ...(signal && { signal }), ...(body !== undefined && { body }) };
   // Fetch implementations that build Responses by hand leave response.url empty.
   const urlOf = (response?: Response) => response?.url || `${ctx.baseUrl}${pathSerializer(op.path, path)}`;
   let response: Response;

@@ -3,7 +3,7 @@ import { parseRetryAfter } from "./errors.ts";
 import { type GladlyLimiter, type LimiterCounts, limitRequests, organizationLimiter } from "./rate-limit.ts";
 import { type RetryOptions, withRetries } from "./retry.ts";
 import { type BodyKind, type CallControl, sendLayer } from "./send.ts";
-import { type Fetch, type SendInfo, authLayer, followRedirects } from "./transport.ts";
+import { type Fetch, authLayer, followRedirects } from "./transport.ts";
 
 export type Priority = "high" | "normal" | "low" | number;
 
@@ -17,8 +17,8 @@ export interface CallSettings {
   /** A grouped method's call: its timeout controller, attempts, and the body read for it. */
   control?: CallControl | undefined;
   bodyKind?: BodyKind | undefined;
-  /** Credentials and Accept for the operation, when the caller knows it. */
-  send?: SendInfo | undefined;
+  /** The request already carries its credentials and Accept (a grouped method set them). */
+  headersSet?: boolean | undefined;
 }
 
 const PRIORITIES = { high: 2, normal: 5, low: 8 } as const;
@@ -58,7 +58,7 @@ export function createTransport(config: ResolvedConfig): Transport {
     const limited = limiter ? limitRequests(send, config.baseUrl, limiter, priorityValue(settings.priority), retryAfterMs) : send;
     const retry = settings.retry === undefined ? config.retry : settings.retry === false || config.retry === false ? settings.retry : { ...config.retry, ...settings.retry };
     const retried = withRetries(followRedirects(limited), { options: retry, idempotent: settings.idempotent, hooks: config.hooks, control: settings.control, bodyKind: settings.bodyKind });
-    return authLayer(retried, config.authorization, basePath, settings.send);
+    return settings.headersSet ? retried : authLayer(retried, config.authorization, basePath);
   };
   return {
     fetch: forCall({}),

@@ -16,13 +16,14 @@ function infoFromRoute(request: Request, basePath: string): SendInfo | undefined
 }
 
 /**
- * Adds Basic credentials to every operation that needs them and to none that does not (the
- * Public Answers API), plus an Accept header matching what the operation returns. A grouped
- * method knows its operation; a call through openapi-fetch's own methods is matched by route.
+ * For calls through openapi-fetch's own methods (`gladly.GET(…)`): adds Basic credentials to
+ * every operation that needs them and to none that does not (the Public Answers API), plus an
+ * Accept header matching what it returns, finding the operation by route. Grouped methods set
+ * both when they build the request.
  */
-export function authLayer(next: Fetch, authorization: string, basePath: string, known?: SendInfo): Fetch {
+export function authLayer(next: Fetch, authorization: string, basePath: string): Fetch {
   return (request) => {
-    const info = known ?? infoFromRoute(request, basePath);
+    const info = infoFromRoute(request, basePath);
     if (info?.auth !== false) request.headers.set("Authorization", authorization);
     if (info?.accept && !request.headers.has("Accept")) request.headers.set("Accept", info.accept);
     return next(request);
