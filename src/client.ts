@@ -29,12 +29,14 @@ export function createGladlyClient(options?: GladlyClientOptions): GladlyClient 
     redirect: "manual",
     pathSerializer,
   });
-  const authHeaders = { Authorization: config.authorization };
   const headersFor = (op: OperationEntry, extra?: Record<string, string>) => {
-    const accept = op.responseContentType ? { Accept: op.responseContentType } : undefined;
-    return { ...(op.auth && authHeaders), ...accept, ...extra };
+    const headers: Record<string, string> = { ...config.headers };
+    if (op.auth) headers.authorization = config.authorization;
+    if (op.responseContentType) headers.accept = op.responseContentType;
+    if (extra) for (const [name, value] of Object.entries(extra)) headers[name.toLowerCase()] = value;
+    return headers;
   };
-  const groups = createOperationGroups({ client, baseUrl: config.baseUrl, followMergedCustomers: config.followMergedCustomers, transport, headersFor });
+  const groups = createOperationGroups({ baseUrl: config.baseUrl, followMergedCustomers: config.followMergedCustomers, transport, headersFor });
   const describe = () => `GladlyClient <${config.baseUrl}>`;
   // Credentials live only in closures; these keep printing and serializing the client harmless.
   return Object.assign(Object.create(null) as object, client, groups, {

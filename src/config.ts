@@ -46,7 +46,8 @@ export interface GladlyClientOptions {
 export interface ResolvedConfig {
   baseUrl: string;
   authorization: string;
-  fetch: (request: Request) => Promise<Response>;
+  /** The caller's fetch, if one was given; otherwise the global fetch is called directly. */
+  fetch: ((request: Request) => Promise<Response>) | undefined;
   headers: Record<string, string>;
   followMergedCustomers: boolean;
   rateLimit: false | RateLimitOptions;
@@ -137,13 +138,12 @@ export function resolveConfig(options: GladlyClientOptions = {}): ResolvedConfig
   if (agentEmail.includes(":")) throw new GladlyInputError("agentEmail", "must not contain ':' (it separates email and token in Basic auth)");
   if (/[\r\n]/.test(agentEmail) || /[\r\n]/.test(apiToken)) throw new GladlyInputError("apiToken", "agentEmail and apiToken must not contain line breaks");
 
-  const fetchImpl = options.fetch ?? ((request: Request) => globalThis.fetch(request));
   const userAgent = [options.userAgent, `gladly-api/${VERSION}`].filter(Boolean).join(" ");
   return {
     baseUrl,
     authorization: basicAuthorization(agentEmail, apiToken),
-    fetch: fetchImpl,
-    headers: { "User-Agent": userAgent, ...options.headers },
+    fetch: options.fetch,
+    headers: Object.fromEntries(Object.entries({ "User-Agent": userAgent, ...options.headers }).map(([name, value]) => [name.toLowerCase(), value])),
     followMergedCustomers: options.followMergedCustomers ?? true,
     rateLimit: options.rateLimit ?? {},
     retry: options.retry ?? {},

@@ -1,6 +1,5 @@
-import type { Client } from "openapi-fetch";
 import { type OperationEntry, type OperationId, operations as manifest } from "../generated/operations.ts";
-import type { operations as OperationTypes, paths } from "../generated/schema.ts";
+import type { operations as OperationTypes } from "../generated/schema.ts";
 import {
   GladlyConflictError,
   GladlyCustomerMergedError,
@@ -13,7 +12,7 @@ import {
 } from "./errors.ts";
 import type { RetryOptions } from "./retry.ts";
 import { AttemptTimeoutError, type CallControl, callSignal, newCallControl } from "./send.ts";
-import { pathSerializer } from "./transport.ts";
+import { type Outgoing, pathSerializer, serializeQuery } from "./transport.ts";
 import type { Priority, Transport } from "./transport-chain.ts";
 
 type Manifest = typeof manifest;
@@ -85,18 +84,6 @@ type Group<G extends GroupName> = {
 /** Every callable operation, grouped by tag: `gladly.customers.getCustomer({ customerId })`. */
 export type GladlyOperations = { [G in GroupName]: Group<G> };
 
-type LooseClientMethod = (
-  path: string,
-  init: {
-    params: { path: Record<string, unknown>; query: Record<string, unknown> };
-    body?: unknown;
-    parseAs: "stream";
-    signal?: AbortSignal;
-    headers?: Record<string, string>;
-    fetch: (request: Request) => Promise<Response>;
-  },
-) => Promise<{ error?: unknown; response: Response }>;
-
 /**
  * POSTs that are safe to send twice although POST: adding a topic that is already there,
  * add/remove lists, redaction, and reads that happen to be POSTs (reports, a JWT).
@@ -116,7 +103,6 @@ function newId(): string {
 }
 
 export interface OperationContext {
-  client: Client<paths>;
   baseUrl: string;
   transport: Transport;
   /** The headers an operation's request carries: credentials unless it is public, and Accept. */
@@ -208,26 +194,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 async function send(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions, control: CallControl, hops = 0): Promise<RawResult<unknown>> {
   const { path, query, body } = splitArgs(op, args);
-  const method = (ctx.client as unknown as Record<string, LooseClientMethod>)[op.method]!;
-  const fetch = ctx.transport.forCall({
-    retry: options.retry,
-    timeout: options.timeout,
-    priority: options.priority,
-    idempotent: isIdempotent(op),
-    control,
-    bodyKind: op.responseKind,
-    headersSet: true,
-  });
-  const signal = callSignal(control);
-  // Credentials and Accept go in with the request's other headers, set once when it is built.
+  const url = `${ctx.baseUrl}${pathSerializer(op.path, path)}${serializeQuery(query)}`;
+  const transport = ctx.transport.forCall({ retry: options.retry, timeout: options.timeout, priority: options.priority, idempotent: isIdempotent(op) });
+  // Credentials and Accept go in with the request's other headers, set once.
   const headers = ctx.headersFor(op, options.headers);
-  const init = { params: { path, query }, parseAs: "stream" as const, fetch, headers, ...(signal && { signal }), ...(body !== undefined && { body }) };
+  if (body !== undefined) headers["content-type"] = op.requestContentType ?? "application/json";
+  const request: Outgoing = { url, method: op.method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: callSignal(control), attempt: 1, control, bodyKind: op.responseKind };
   // Fetch implementations that build Responses by hand leave response.url empty.
-  const urlOf = (response?: Response) => response?.url || `${ctx.baseUrl}${pathSerializer(op.path, path)}`;
+  const urlOf = (response?: Response) => response?.url || url;
   let response: Response;
-  let error: unknown;
   try {
-    ({ response, error } = await method(op.path, init));
+    response = await transport(request);
   } catch (cause) {
     if (cause instanceof GladlyInputError || cause instanceof GladlyError) throw cause;
     throw connectionError(cause, op.method, urlOf(), cause instanceof AttemptTimeoutError ? "timed out" : "request failed");
@@ -240,8 +217,8 @@ async function send(ctx: OperationContext, op: OperationEntry, args: Record<stri
       throw connectionError(cause, op.method, urlOf(response), "reading the response failed");
     }
   }
+  const errorBody = await readErrorBody(response);
   if (response.status === 301 && op.pathParams.includes("customerId")) {
-    const errorBody = error ?? (await readErrorBody(response));
     const newCustomerId = mergedCustomerId(errorBody, response);
     if (newCustomerId && newCustomerId !== args.customerId) {
       if (ctx.followMergedCustomers && hops < MAX_MERGE_HOPS) return send(ctx, op, { ...args, customerId: newCustomerId }, options, newCallControl(options.signal), hops + 1);
@@ -255,9 +232,8 @@ async function send(ctx: OperationContext, op: OperationEntry, args: Record<stri
         newCustomerId,
       });
     }
-    error = errorBody;
   }
-  throw errorFromResponse(response, error, op.method, urlOf(response));
+  throw errorFromResponse(response, errorBody, op.method, urlOf(response));
 }
 
 function createMethod(ctx: OperationContext, op: OperationEntry) {

@@ -1,7 +1,7 @@
 import Bottleneck from "bottleneck";
 import { GladlyInputError } from "./errors.ts";
 import { type Release, Semaphore, SlidingWindowLimiter } from "./limiter.ts";
-import type { Fetch } from "./transport.ts";
+import type { Send } from "./transport.ts";
 
 /** What a request asks of the limiter. */
 export interface LimitRequest {
@@ -206,13 +206,14 @@ function headerNumber(response: Response, name: string): number | undefined {
  * answer said about the budget. Requests elsewhere (the file host behind an attachment's 303)
  * are not Gladly's to count.
  */
-export function limitRequests(next: Fetch, apiBase: string, limiter: GladlyLimiter, priority: number, retryAfterMs: (response: Response) => number | undefined): Fetch {
+export function limitRequests(next: Send, apiBase: string, limiter: GladlyLimiter, priority: number, retryAfterMs: (response: Response) => number | undefined): Send {
   const base = new URL(apiBase);
   const reportsPath = `${base.pathname.replace(/\/$/, "")}/reports`;
   return async (request) => {
-    const url = new URL(request.url);
-    if (url.origin !== base.origin) return next(request);
-    const report = url.pathname === reportsPath || url.pathname.startsWith(`${reportsPath}/`);
+    // Cheap string checks on the hot path: the URL was built from this same base.
+    if (!request.url.startsWith(base.origin + "/")) return next(request);
+    const pathname = request.url.slice(base.origin.length).split("?")[0]!;
+    const report = pathname === reportsPath || pathname.startsWith(`${reportsPath}/`);
     const release = await limiter.acquire({ report, priority, signal: request.signal });
     let response: Response;
     try {

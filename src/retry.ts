@@ -1,7 +1,7 @@
 import { parseRetryAfter } from "./errors.ts";
 import type { Hooks } from "./hooks.ts";
-import { AttemptTimeoutError, type BodyKind, type CallControl, attemptOf, callSignal } from "./send.ts";
-import type { Fetch } from "./transport.ts";
+import { AttemptTimeoutError, type BodyKind, type CallControl, callSignal } from "./send.ts";
+import type { Send } from "./transport.ts";
 
 export interface RetryOptions {
   /** Retries after the first attempt (default 3; 0 turns retrying off). */
@@ -67,35 +67,32 @@ const sleep = (ms: number, signal?: AbortSignal | null) =>
  * rate limiter below this layer.
  */
 export function withRetries(
-  next: Fetch,
+  next: Send,
   settings: {
     options: RetryOptions | false;
     idempotent?: boolean | undefined;
     hooks: Hooks;
     random?: () => number;
-    /** A grouped method's call: its success body is read here, so a body cut short is retried too. */
-    control?: CallControl | undefined;
-    bodyKind?: BodyKind | undefined;
   },
-): Fetch {
+): Send {
   const options = settings.options === false ? { ...RETRY_DEFAULTS, maxRetries: 0 } : { ...RETRY_DEFAULTS, ...settings.options };
   const random = settings.random ?? Math.random;
-  const { control, hooks } = settings;
+  const { hooks } = settings;
   return async (request) => {
+    // A grouped method's call: its success body is read here, so a body cut short is retried too.
+    const control = request.control;
     const idempotent = settings.idempotent ?? IDEMPOTENT_METHODS.has(request.method);
     const callerSignal = control ? control.userSignal : request.signal;
-    const body = request.body ? await request.arrayBuffer() : undefined;
     const started = performance.now();
     const attemptRequest = (attempt: number) => {
-      if (attempt === 1 && body === undefined) return request;
-      let signal: AbortSignal | null | undefined = request.signal;
-      if (control && attempt > 1) {
+      if (attempt === 1) return request;
+      // A retry gets its own timeout controller; the body is a string or bytes, so it can be sent again.
+      let signal = request.signal;
+      if (control) {
         control.controller = undefined;
         signal = callSignal(control);
       }
-      const fresh = new Request(request.url, { method: request.method, headers: request.headers, body: body ?? null, redirect: request.redirect, ...(signal && { signal }) });
-      attemptOf.set(fresh, attempt);
-      return fresh;
+      return { ...request, signal, attempt };
     };
     for (let attempt = 1; ; attempt++) {
       if (control) control.attempts = attempt;
@@ -114,7 +111,7 @@ export function withRetries(
         if (!reason || !canRetry(attempt, started, options, retryAfterMs)) {
           if (!control) return response;
           if (!response.ok) return await buffered(response);
-          reason = await readBody(response, control, settings.bodyKind ?? "json", idempotent && canRetry(attempt, started, options));
+          reason = await readBody(response, control, request.bodyKind ?? "json", idempotent && canRetry(attempt, started, options));
           if (!reason) return response;
         }
         if (!response.bodyUsed) await response.body?.cancel();

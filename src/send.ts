@@ -1,5 +1,5 @@
 import type { Hooks } from "./hooks.ts";
-import type { Fetch } from "./transport.ts";
+import type { Send } from "./transport.ts";
 
 /** Thrown when no answer arrived within `timeout`; the retry layer may try again. */
 export class AttemptTimeoutError extends Error {
@@ -41,16 +41,14 @@ export function callSignal(control: CallControl): AbortSignal | undefined {
   return AbortSignal.any([control.userSignal, control.controller.signal]);
 }
 
-/** Which attempt a request is; set by the retry layer, read for hooks. */
-export const attemptOf = new WeakMap<Request, number>();
-
 /**
  * The innermost layer: what is sent, once the limiter has admitted it. `timeoutMs` bounds the
  * wait for the answer's headers (a long download is not cut off by it).
  */
-export function sendLayer(next: Fetch, timeoutMs: number | undefined, hooks: Hooks, control?: CallControl): Fetch {
+export function sendLayer(next: Send, timeoutMs: number | undefined, hooks: Hooks): Send {
   return async (request) => {
-    const info = hooks.onRequest || hooks.onResponse ? { method: request.method, url: request.url, attempt: attemptOf.get(request) ?? 1 } : undefined;
+    const control = request.control;
+    const info = hooks.onRequest || hooks.onResponse ? { method: request.method, url: request.url, attempt: request.attempt } : undefined;
     if (info) hooks.onRequest?.(info);
     const started = info ? performance.now() : 0;
     let outgoing = request;
@@ -61,7 +59,7 @@ export function sendLayer(next: Fetch, timeoutMs: number | undefined, hooks: Hoo
       if (controller) {
         timer = setTimeout(() => controller.abort(new AttemptTimeoutError(timeoutMs)), timeoutMs);
         // openapi-fetch's own methods carry no per-call controller: give the request one.
-        if (!control) outgoing = new Request(request, { signal: request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal });
+        if (!control) outgoing = { ...request, signal: request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal };
       } else {
         // No signal on the request: the attempt gives up at the deadline, and the late answer, if
         // one comes, is discarded (undici closes a connection that never answers after 5 minutes).

@@ -2,8 +2,8 @@ import type { ResolvedConfig } from "./config.ts";
 import { parseRetryAfter } from "./errors.ts";
 import { type GladlyLimiter, type LimiterCounts, limitRequests, organizationLimiter } from "./rate-limit.ts";
 import { type RetryOptions, withRetries } from "./retry.ts";
-import { type BodyKind, type CallControl, sendLayer } from "./send.ts";
-import { type Fetch, authLayer, followRedirects } from "./transport.ts";
+import { sendLayer } from "./send.ts";
+import { type Fetch, type Send, authLayer, fetchLayer, followRedirects } from "./transport.ts";
 
 export type Priority = "high" | "normal" | "low" | number;
 
@@ -14,11 +14,6 @@ export interface CallSettings {
   priority?: Priority | undefined;
   /** Whether sending twice is harmless; by default decided from the HTTP method. */
   idempotent?: boolean | undefined;
-  /** A grouped method's call: its timeout controller, attempts, and the body read for it. */
-  control?: CallControl | undefined;
-  bodyKind?: BodyKind | undefined;
-  /** The request already carries its credentials and Accept (a grouped method set them). */
-  headersSet?: boolean | undefined;
 }
 
 const PRIORITIES = { high: 2, normal: 5, low: 8 } as const;
@@ -32,8 +27,8 @@ export function priorityValue(priority: Priority | undefined): number {
 export interface Transport {
   /** The fetch used by the openapi-fetch methods (`gladly.GET(…)`), with the client's defaults. */
   fetch: Fetch;
-  /** A fetch with one call's settings. */
-  forCall(settings: CallSettings): Fetch;
+  /** The layers with one call's settings. */
+  forCall(settings: CallSettings): Send;
   /** Queue depth and budget in use of the organization's limiter. */
   counts(): LimiterCounts;
   /** Closes what the limiter holds open (its Redis connections). */
@@ -53,15 +48,23 @@ const retryAfterMs = (response: Response) => {
 export function createTransport(config: ResolvedConfig): Transport {
   const basePath = new URL(config.baseUrl).pathname.replace(/\/$/, "");
   const limiter: GladlyLimiter | undefined = config.rateLimit === false ? undefined : organizationLimiter(new URL(config.baseUrl).origin, config.rateLimit);
-  const forCall = (settings: CallSettings): Fetch => {
-    const send = sendLayer(config.fetch, settings.timeout ?? config.timeout, config.hooks, settings.control);
+  const build = (settings: CallSettings): Send => {
+    const send = sendLayer(fetchLayer(config.fetch), settings.timeout ?? config.timeout, config.hooks);
     const limited = limiter ? limitRequests(send, config.baseUrl, limiter, priorityValue(settings.priority), retryAfterMs) : send;
     const retry = settings.retry === undefined ? config.retry : settings.retry === false || config.retry === false ? settings.retry : { ...config.retry, ...settings.retry };
-    const retried = withRetries(followRedirects(limited), { options: retry, idempotent: settings.idempotent, hooks: config.hooks, control: settings.control, bodyKind: settings.bodyKind });
-    return settings.headersSet ? retried : authLayer(retried, config.authorization, basePath);
+    return withRetries(followRedirects(limited), { options: retry, idempotent: settings.idempotent, hooks: config.hooks });
+  };
+  // Chains depend on a few settings only; the common combinations are built once.
+  const built = new Map<string, Send>();
+  const forCall = (settings: CallSettings): Send => {
+    if (settings.retry !== undefined) return build(settings);
+    const key = `${settings.timeout}|${settings.priority}|${settings.idempotent}`;
+    let chain = built.get(key);
+    if (!chain) built.set(key, (chain = build(settings)));
+    return chain;
   };
   return {
-    fetch: forCall({}),
+    fetch: authLayer(forCall({}), config.authorization, basePath),
     forCall,
     counts: () => limiter?.counts?.() ?? { queued: 0, inWindow: 0 },
     disconnect: async () => {

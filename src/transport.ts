@@ -1,7 +1,58 @@
 import { GladlyError, GladlyInputError } from "./errors.ts";
 import { BASE_PATH, matchRoute } from "./routes.ts";
+import type { BodyKind, CallControl } from "./send.ts";
 
 export type Fetch = (request: Request) => Promise<Response>;
+
+/**
+ * A request on its way through the client's layers. A `Request` object is built only at the
+ * very end, by fetch itself: building one per layer (or one for openapi-fetch and another for
+ * fetch) costs more than everything else the client does.
+ */
+export interface Outgoing {
+  url: string;
+  method: string;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body?: string | ArrayBuffer | undefined;
+  signal?: AbortSignal | undefined;
+  /** 1 for the first try, 2 for the first retry, … */
+  attempt: number;
+  /** A grouped method's call: its timeout controller, attempts, and the body read for it. */
+  control?: CallControl | undefined;
+  /** How the grouped method reads the answer, so the retry layer can read it inside its loop. */
+  bodyKind?: BodyKind | undefined;
+}
+
+export type Send = (request: Outgoing) => Promise<Response>;
+
+/** Takes a Request from openapi-fetch's own methods into the layers. */
+export async function fromRequest(request: Request): Promise<Outgoing> {
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => (headers[name] = value));
+  return { url: request.url, method: request.method, headers, body: request.body ? await request.arrayBuffer() : undefined, signal: request.signal, attempt: 1 };
+}
+
+/** The last layer: the caller's fetch (which takes a Request) or the global one (which builds its own). */
+export function fetchLayer(userFetch: Fetch | undefined): Send {
+  return (o) => {
+    const init: RequestInit = { method: o.method, headers: o.headers, redirect: "manual", ...(o.body !== undefined && { body: o.body }), ...(o.signal && { signal: o.signal }) };
+    return userFetch ? userFetch(new Request(o.url, init)) : globalThis.fetch(o.url, init);
+  };
+}
+
+/** Query parameters as Gladly reads them: arrays repeated (`entities=A&entities=B`), values percent-encoded. */
+export function serializeQuery(query: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item === "object") throw new GladlyInputError(name, "query parameter must be a string, number or boolean (or a list of them)");
+      parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(String(item))}`);
+    }
+  }
+  return parts.length ? `?${parts.join("&")}` : "";
+}
 
 /** What a request needs from its operation to be sent: credentials or not, and what to accept. */
 export interface SendInfo {
@@ -9,7 +60,7 @@ export interface SendInfo {
   accept: string | null;
 }
 
-function infoFromRoute(request: Request, basePath: string): SendInfo | undefined {
+function infoFromRoute(request: Outgoing, basePath: string): SendInfo | undefined {
   const pathname = new URL(request.url).pathname;
   const match = matchRoute(request.method, pathname.startsWith(basePath) ? `${BASE_PATH}${pathname.slice(basePath.length)}` : pathname);
   return match.op ? { auth: match.op.auth, accept: match.op.responseContentType } : undefined;
@@ -21,11 +72,12 @@ function infoFromRoute(request: Request, basePath: string): SendInfo | undefined
  * Accept header matching what it returns, finding the operation by route. Grouped methods set
  * both when they build the request.
  */
-export function authLayer(next: Fetch, authorization: string, basePath: string): Fetch {
-  return (request) => {
+export function authLayer(next: Send, authorization: string, basePath: string): Fetch {
+  return async (incoming) => {
+    const request = await fromRequest(incoming);
     const info = infoFromRoute(request, basePath);
-    if (info?.auth !== false) request.headers.set("Authorization", authorization);
-    if (info?.accept && !request.headers.has("Accept")) request.headers.set("Accept", info.accept);
+    if (info?.auth !== false) request.headers.authorization = authorization;
+    if (info?.accept && !request.headers.accept) request.headers.accept = info.accept;
     return next(request);
   };
 }
@@ -55,7 +107,7 @@ const MAX_REDIRECTS = 5;
  * for attachments — becomes a GET, and credentials never travel to another origin or over
  * plain http. 301 is left to the caller, because Gladly uses it for merged customers.
  */
-export function followRedirects(next: Fetch): Fetch {
+export function followRedirects(next: Send): Send {
   return async (first) => {
     let request = first;
     for (let hop = 0; ; hop++) {
@@ -74,13 +126,9 @@ export function followRedirects(next: Fetch): Fetch {
         throw new GladlyError(`${first.method} ${from.pathname}: refused a redirect to a non-https URL`, { status: response.status, method: first.method, url: first.url });
       }
       await response.body?.cancel();
-      const headers = new Headers(request.headers);
-      if (target.origin !== from.origin) {
-        headers.delete("authorization");
-        headers.delete("cookie");
-      }
-      headers.delete("content-type");
-      request = new Request(target, { method: bodiless ? request.method : "GET", headers, redirect: "manual", signal: request.signal });
+      const { authorization, cookie, "content-type": _, ...kept } = request.headers;
+      const headers = target.origin === from.origin ? { ...kept, ...(authorization && { authorization }), ...(cookie && { cookie }) } : kept;
+      request = { ...request, url: target.toString(), method: bodiless ? request.method : "GET", headers, body: undefined };
     }
   };
 }
