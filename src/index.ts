@@ -5,3 +5,8 @@ export type { CallOptions, GladlyOperations, OperationArgs, OperationData, Opera
 export { operations, type OperationEntry, type OperationId, type ResponseKind } from "../generated/operations.ts";
 export type { components, operations as OperationTypes, paths } from "../generated/schema.ts";
 export type * from "../generated/types.ts";
+export type { GladlyLimiter, LimitObservation, LimitRequest, LimiterCounts, RateLimitOptions, RedisOption } from "./rate-limit.ts";
+export type { RetryOptions } from "./retry.ts";
+export type { Hooks, RequestInfo } from "./hooks.ts";
+export type { Priority } from "./transport-chain.ts";
+export type { Release } from "./limiter.ts";

@@ -1,6 +1,6 @@
 /** The README's examples, compiled: if the README shows it, it type-checks. */
 import { describe, it } from "vitest";
-import { GladlyConflictError, type WebhookEvent, createGladlyClient } from "../../src/index.ts";
+import { GladlyConflictError, type GladlyLimiter, type WebhookEvent, createGladlyClient } from "../../src/index.ts";
 
 describe("README examples", () => {
   it("compile as written", async () => {
@@ -29,6 +29,26 @@ describe("README examples", () => {
       if (e instanceof GladlyConflictError) console.log(e.errors);
       else throw e;
     }
+    const paced = createGladlyClient({ rateLimit: { perSecond: 5 } });
+    await paced.customers.getCustomer({ customerId }, { priority: "high" });
+    await paced.tasks.getTasks({ customerId }, { priority: "low" });
+    const { queued, inWindow } = paced.rateLimit.counts();
+    void [queued, inWindow];
+    createGladlyClient({ rateLimit: false });
+    const myLimiter: GladlyLimiter = { acquire: async () => () => undefined };
+    createGladlyClient({ rateLimit: { limiter: myLimiter } });
+    const clustered = createGladlyClient({ rateLimit: { redis: { url: "redis://127.0.0.1:6379" } } });
+    await clustered.rateLimit.disconnect();
+    const tuned = createGladlyClient({ retry: { maxRetries: 5, initialDelayMs: 250, maxDelayMs: 10_000, maxElapsedMs: 120_000 }, timeout: 15_000 });
+    await tuned.topics.getTopics(undefined, { retry: false, timeout: 2_000, signal: AbortSignal.timeout(5_000) });
+    createGladlyClient({
+      hooks: {
+        onRequest: ({ method, url, attempt }) => void [method, url, attempt],
+        onResponse: ({ method, url, status, durationMs }) => void [method, url, status, durationMs],
+        onRetry: ({ method, url, attempt, delayMs, reason }) => void [method, url, attempt, delayMs, reason],
+        onRateLimited: ({ method, url, retryAfterMs }) => void [method, url, retryAfterMs],
+      },
+    });
     const onEvent = (event: WebhookEvent) => {
       switch (event.type) {
         case "CONVERSATION/CLOSED":
