@@ -10,7 +10,7 @@ import Bottleneck from "bottleneck";
 import createClient from "openapi-fetch";
 import type { paths } from "../generated/schema.ts";
 import { GladlyError, createGladlyClient } from "../src/index.ts";
-import { type FakeGladly, type FakeRequestRecord, startFakeGladly } from "../src/testing/index.ts";
+import { type FakeGladly, type FakeRequestRecord, networkFaults, startFakeGladly } from "../src/testing/index.ts";
 import { startRedis } from "../test/helpers/redis.ts";
 
 type Metrics = Record<string, number>;
@@ -180,17 +180,7 @@ async function adaptive(): Promise<void> {
 async function faults(): Promise<void> {
   log("faults: 2,000 calls with 20 % injected faults");
   const fake: FakeGladly = await startFakeGladly({ rateLimit: false, seed: 7 });
-  for (const fault of [
-    { status: 503, probability: 0.05 },
-    { status: 429, retryAfter: 0, probability: 0.04 },
-    { resetConnection: "before" as const, probability: 0.03 },
-    { resetConnection: "after" as const, probability: 0.03 },
-    { resetConnection: "mid-body" as const, probability: 0.02 },
-    { delayMs: 30, probability: 0.02 },
-    { malformedBody: true, probability: 0.01 },
-  ]) {
-    fake.inject({ ...fault, times: Infinity });
-  }
+  for (const fault of networkFaults(0.2)) fake.inject(fault);
   const gladly = createGladlyClient({ ...fake.clientOptions(), rateLimit: false, retry: { maxRetries: 8, initialDelayMs: 2, maxDelayMs: 20 } });
   let ok = 0;
   let typed = 0;

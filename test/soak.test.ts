@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GladlyError, createGladlyClient } from "../src/index.ts";
-import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
+import { type FakeGladly, networkFaults, startFakeGladly } from "../src/testing/index.ts";
 
 let fake: FakeGladly;
 const unhandled: unknown[] = [];
@@ -13,17 +13,7 @@ const onUnhandled = (reason: unknown) => unhandled.push(reason);
 beforeAll(async () => {
   process.on("unhandledRejection", onUnhandled);
   fake = await startFakeGladly({ rateLimit: false, seed: 42 });
-  for (const fault of [
-    { status: 503, probability: 0.05 },
-    { status: 429, retryAfter: 0, probability: 0.04 },
-    { resetConnection: "before" as const, probability: 0.03 },
-    { resetConnection: "after" as const, probability: 0.03 },
-    { resetConnection: "mid-body" as const, probability: 0.02 },
-    { delayMs: 30, probability: 0.02 },
-    { malformedBody: true, probability: 0.01 },
-  ]) {
-    fake.inject({ ...fault, times: Infinity });
-  }
+  for (const fault of networkFaults(0.2)) fake.inject(fault);
 });
 afterAll(async () => {
   process.off("unhandledRejection", onUnhandled);

@@ -84,3 +84,21 @@ function matches(match: FaultMatch | undefined, request: { method: string; path:
   if (match.path !== undefined) return match.path === request.template || match.path === request.path || `/api/v1${match.path}` === request.path;
   return true;
 }
+
+/**
+ * A mix of the faults real networks and servers produce, for soak tests: 5xx, 429, resets before
+ * and after Gladly processed the request and in the middle of the answer, slow answers and
+ * garbled bodies. Each applies to every request with its share of `rate` (default 20 %).
+ */
+export function networkFaults(rate = 0.2): Fault[] {
+  const mix: [Fault, number][] = [
+    [{ status: 503 }, 0.25],
+    [{ status: 429, retryAfter: 0 }, 0.2],
+    [{ resetConnection: "before" }, 0.15],
+    [{ resetConnection: "after" }, 0.15],
+    [{ resetConnection: "mid-body" }, 0.1],
+    [{ delayMs: 30 }, 0.1],
+    [{ malformedBody: true }, 0.05],
+  ];
+  return mix.map(([fault, share]) => ({ ...fault, probability: rate * share, times: Infinity }));
+}

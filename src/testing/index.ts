@@ -5,6 +5,6 @@
  *   const gladly = createGladlyClient(fake.clientOptions());
  */
 export { startFakeGladly, type FakeGladly, type FakeGladlyOptions, type FakeRequestRecord } from "./fake.ts";
-export type { Fault, FaultHandle, FaultMatch } from "./faults.ts";
+export { type Fault, type FaultHandle, type FaultMatch, networkFaults } from "./faults.ts";
 export { FakeClock, FakeState, type FakeEvent } from "./state.ts";
 export { responseProblems } from "./validate.ts";
