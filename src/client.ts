@@ -6,13 +6,25 @@ import { type GladlyOperations, createOperationGroups } from "./operations.ts";
 import type { LimiterCounts } from "./rate-limit.ts";
 import { pathSerializer } from "./transport.ts";
 import { createTransport } from "./transport-chain.ts";
+import { createEventHelpers } from "./streams/events.ts";
+import { createExportHelpers } from "./streams/export.ts";
+import { createMediaHelpers } from "./streams/media.ts";
+import { createReportHelpers } from "./streams/reports.ts";
 
 /**
  * The Gladly client: the typed openapi-fetch methods (`GET`, `POST`, … on spec paths) and every
  * operation grouped by tag (`customers.getCustomer`, `conversations.createItem`, …).
  */
 export type GladlyClient = Client<paths> &
-  GladlyOperations & {
+  Omit<GladlyOperations, "events" | "export" | "reports" | "conversations"> & {
+    /** getEvents, plus `iterate` (a time range, streamed) and `tail` (live, resumable). */
+    readonly events: GladlyOperations["events"] & ReturnType<typeof createEventHelpers>;
+    /** The export operations, plus `readFile`, `jobsBetween`, `waitForJob` and `downloadJob`. */
+    readonly export: GladlyOperations["export"] & ReturnType<typeof createExportHelpers>;
+    /** generateReport / generateWorkSessionReport, plus `open` and `openWorkSessionEvents` (streamed CSV and rows). */
+    readonly reports: GladlyOperations["reports"] & ReturnType<typeof createReportHelpers>;
+    /** The conversation operations, plus `openRecording`, `saveRecording` and `attachmentLocation`. */
+    readonly conversations: GladlyOperations["conversations"] & ReturnType<typeof createMediaHelpers>;
     /** The API base every path is relative to, e.g. https://acme.gladly.com/api/v1. */
     readonly baseUrl: string;
     /** The organization's shared limiter: `counts()` gives queue depth and budget in use. */
@@ -36,7 +48,12 @@ export function createGladlyClient(options?: GladlyClientOptions): GladlyClient 
     if (extra) for (const [name, value] of Object.entries(extra)) headers[name.toLowerCase()] = value;
     return headers;
   };
-  const groups = createOperationGroups({ baseUrl: config.baseUrl, followMergedCustomers: config.followMergedCustomers, transport, headersFor });
+  const context = { baseUrl: config.baseUrl, followMergedCustomers: config.followMergedCustomers, transport, headersFor, onTruncated: config.hooks.onTruncated };
+  const groups = createOperationGroups(context);
+  Object.assign(groups.events, createEventHelpers(context));
+  Object.assign(groups.export, createExportHelpers(context, groups.export));
+  Object.assign(groups.reports, createReportHelpers(context));
+  Object.assign(groups.conversations, createMediaHelpers(context));
   const describe = () => `GladlyClient <${config.baseUrl}>`;
   // Credentials live only in closures; these keep printing and serializing the client harmless.
   return Object.assign(Object.create(null) as object, client, groups, {
@@ -45,5 +62,5 @@ export function createGladlyClient(options?: GladlyClientOptions): GladlyClient 
     toString: describe,
     toJSON: () => ({ baseUrl: config.baseUrl }),
     [Symbol.for("nodejs.util.inspect.custom")]: describe,
-  }) as GladlyClient;
+  }) as unknown as GladlyClient;
 }

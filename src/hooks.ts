@@ -16,6 +16,8 @@ export interface Hooks {
   onRetry?(info: RequestInfo & { delayMs: number; reason: string; status?: number | undefined }): void;
   /** Gladly answered 429; the client waits `retryAfterMs` before sending more to the organization. */
   onRateLimited?(info: RequestInfo & { retryAfterMs: number }): void;
+  /** A list Gladly caps came back full: there may be more than it returned. */
+  onTruncated?(info: { operationId: string; count: number; cap: number }): void;
 }
 
 type Log = (line: string) => void;
@@ -41,6 +43,7 @@ export function debugHooks(log: Log = (line) => console.error(line)): Hooks {
     onResponse: ({ method, url, status, durationMs }) => log(`gladly-api ← ${status} ${method} ${pathOf(url)} ${durationMs.toFixed(0)}ms`),
     onRetry: ({ method, url, delayMs, reason }) => log(`gladly-api ↻ ${method} ${pathOf(url)} in ${delayMs.toFixed(0)}ms: ${reason}`),
     onRateLimited: ({ method, url, retryAfterMs }) => log(`gladly-api ⏸ 429 on ${method} ${pathOf(url)}: pausing ${retryAfterMs.toFixed(0)}ms`),
+    onTruncated: ({ operationId, count, cap }) => log(`gladly-api ⚠ ${operationId} returned ${count} of at most ${cap}: the list may be incomplete`),
   };
 }
 
@@ -58,5 +61,6 @@ export function combineHooks(...sets: (Hooks | undefined)[]): Hooks {
         }
       }
     };
-  return { onRequest: call("onRequest"), onResponse: call("onResponse"), onRetry: call("onRetry"), onRateLimited: call("onRateLimited") };
+  if (present.length === 0) return {};
+  return { onRequest: call("onRequest"), onResponse: call("onResponse"), onRetry: call("onRetry"), onRateLimited: call("onRateLimited"), onTruncated: call("onTruncated") };
 }

@@ -10,3 +10,7 @@ export type { RetryOptions } from "./retry.ts";
 export type { Hooks, RequestInfo } from "./hooks.ts";
 export type { Priority } from "./transport-chain.ts";
 export type { Release } from "./limiter.ts";
+export { EVENT_ENTITIES, EVENT_LAG_MS, type EventEntity, type EventOf, type EventTail, type GladlyEvent, type IterateEventsOptions, type TailEventsOptions } from "./streams/events.ts";
+export type { DownloadProgress, ExportedCustomer, ExportRecords } from "./streams/export.ts";
+export { GladlyStreamError } from "./streams/lines.ts";
+export type { ReportStream } from "./streams/reports.ts";

@@ -64,6 +64,11 @@ export interface CallOptions {
 export interface RawResult<D> {
   data: D;
   response: Response;
+  /**
+   * For the lists Gladly caps (a customer's 100 conversations, 1000 items, 2000 tasks, 1000
+   * task comments, 1000 public answers): true when the answer may have been cut at the cap.
+   */
+  truncated?: boolean;
 }
 
 type Call<A, O> = {} extends A ? [args?: A, options?: O] : [args: A, options?: O];
@@ -103,6 +108,8 @@ function newId(): string {
 }
 
 export interface OperationContext {
+  /** Called when a capped list came back full (see RawResult.truncated). */
+  onTruncated?: ((info: { operationId: string; count: number; cap: number }) => void) | undefined;
   baseUrl: string;
   transport: Transport;
   /** The headers an operation's request carries: credentials unless it is public, and Accept. */
@@ -124,7 +131,13 @@ function splitArgs(op: OperationEntry, args: Record<string, unknown>) {
       throw new GladlyInputError(key, `is not a parameter of ${op.operationId} (it takes ${known.join(", ") || "no arguments"})`);
     }
   }
-  for (const q of op.queryParams) if (q.required && query[q.name] === undefined) throw new GladlyInputError(q.name, `query parameter is required by ${op.operationId}`);
+  for (const q of op.queryParams) {
+    if (q.required && query[q.name] === undefined) throw new GladlyInputError(q.name, `query parameter is required by ${op.operationId}`);
+    const values = query[q.name] === undefined ? [] : Array.isArray(query[q.name]) ? (query[q.name] as unknown[]) : [query[q.name]];
+    const unknown = q.enum ? values.filter((v) => !q.enum!.includes(String(v))) : [];
+    if (unknown.length) throw new GladlyInputError(q.name, `${unknown.map((v) => JSON.stringify(v)).join(", ")} is not one of ${q.enum!.join(", ")}`);
+    if (q.required && q.array && values.length === 0) throw new GladlyInputError(q.name, `needs at least one value`);
+  }
   if (op.bodyRequired && body === undefined) throw new GladlyInputError("body", `is required by ${op.operationId}`);
   return { path, query, body };
 }
@@ -165,6 +178,18 @@ function mergedCustomerId(body: unknown, response: Response): string | undefined
 
 const MAX_MERGE_HOPS = 3;
 
+/** Lists Gladly does not paginate but cuts at a documented size. */
+export const LIST_CAPS: Readonly<Record<string, number>> = { getConversations: 100, getConversationItems: 1000, getTasks: 2000, getTaskComments: 1000, listAnswers: 1000 };
+
+/** Gladly's `Gladly-Limited-Data` header says so where it is sent; otherwise a full list is suspect. */
+function possiblyTruncated(op: OperationEntry, data: unknown, response: Response): boolean | undefined {
+  const cap = LIST_CAPS[op.operationId];
+  if (cap === undefined || !Array.isArray(data)) return undefined;
+  const flag = response.headers.get("gladly-limited-data");
+  if (flag !== null) return flag.trim().toLowerCase() === "true";
+  return data.length >= cap;
+}
+
 /**
  * A create that takes a client-chosen id is made safe to retry: the id is chosen here when the
  * caller gave none, and a 409 for that id after a retry means the first attempt did create it,
@@ -199,7 +224,7 @@ async function send(ctx: OperationContext, op: OperationEntry, args: Record<stri
   // Credentials and Accept go in with the request's other headers, set once.
   const headers = ctx.headersFor(op, options.headers);
   if (body !== undefined) headers["content-type"] = op.requestContentType ?? "application/json";
-  const request: Outgoing = { url, method: op.method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: callSignal(control), attempt: 1, control, bodyKind: op.responseKind };
+  const request: Outgoing = { url, method: op.method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: callSignal(control), attempt: 1, control, bodyKind: control.bodyKind ?? op.responseKind };
   // Fetch implementations that build Responses by hand leave response.url empty.
   const urlOf = (response?: Response) => response?.url || url;
   let response: Response;
@@ -209,9 +234,13 @@ async function send(ctx: OperationContext, op: OperationEntry, args: Record<stri
     if (cause instanceof GladlyInputError || cause instanceof GladlyError) throw cause;
     throw connectionError(cause, op.method, urlOf(), cause instanceof AttemptTimeoutError ? "timed out" : "request failed");
   }
+  if (control.bodyKind === "stream" && (response.ok || (control.followRedirects === false && response.status >= 300 && response.status < 400))) return { data: undefined, response };
   if (response.ok) {
     try {
-      return { data: await readSuccess(op, response, urlOf(response), control), response };
+      const data = await readSuccess(op, response, urlOf(response), control);
+      const truncated = possiblyTruncated(op, data, response);
+      if (truncated) ctx.onTruncated?.({ operationId: op.operationId, count: (data as unknown[]).length, cap: LIST_CAPS[op.operationId]! });
+      return truncated === undefined ? { data, response } : { data, response, truncated };
     } catch (cause) {
       if (cause instanceof GladlyError) throw cause;
       throw connectionError(cause, op.method, urlOf(response), "reading the response failed");
@@ -245,6 +274,18 @@ function createMethod(ctx: OperationContext, op: OperationEntry) {
     return options.raw ? result : result.data;
   };
   return Object.assign(method, { operation: op });
+}
+
+/**
+ * Calls an operation but leaves the success body unread, for the stream helpers: the Response
+ * is checked (errors throw as usual), retried while nothing was read, and handed over.
+ */
+export async function openStream(ctx: OperationContext, operationId: OperationId, args: Record<string, unknown>, options: CallOptions & { followRedirects?: boolean } = {}): Promise<Response> {
+  const op = manifest[operationId] as OperationEntry;
+  const control = newCallControl(options.signal);
+  control.bodyKind = "stream";
+  if (options.followRedirects === false) control.followRedirects = false;
+  return (await send(ctx, op, args, options, control)).response;
 }
 
 /** Builds `{ group: { operationId: method } }` from the generated manifest. */

@@ -132,7 +132,7 @@ export function withRetries(
  * garbled and another try is allowed; a body cut short throws, like any connection failure.
  */
 async function readBody(response: Response, control: CallControl, kind: BodyKind, mayRetry: boolean): Promise<string | undefined> {
-  if (kind === "none" || response.status === 204) return undefined;
+  if (kind === "none" || kind === "stream" || response.status === 204) return undefined;
   if (kind === "binary") {
     control.body = { bytes: await response.arrayBuffer() };
     return undefined;

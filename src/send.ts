@@ -9,8 +9,8 @@ export class AttemptTimeoutError extends Error {
   }
 }
 
-/** How a grouped method reads its answer, so the retry layer can read it inside its loop. */
-export type BodyKind = "json" | "text" | "binary" | "none";
+/** How a grouped method reads its answer, so the retry layer can read it inside its loop; "stream" leaves it to the caller. */
+export type BodyKind = "json" | "text" | "binary" | "none" | "stream";
 
 /**
  * State one call shares between its layers. When the caller passed a signal, the request's
@@ -25,6 +25,10 @@ export interface CallControl {
   attempts: number;
   /** The success body, read within the retry loop. */
   body?: { json?: unknown; text?: string; bytes?: ArrayBuffer };
+  /** Overrides how the body is read ("stream": not at all). */
+  bodyKind?: BodyKind;
+  /** False to hand back a redirect instead of following it. */
+  followRedirects?: boolean;
 }
 
 export function newCallControl(userSignal?: AbortSignal): CallControl {

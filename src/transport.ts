@@ -112,7 +112,7 @@ export function followRedirects(next: Send): Send {
     let request = first;
     for (let hop = 0; ; hop++) {
       const response = await next(request);
-      if (!FOLLOWED.has(response.status)) return response;
+      if (!FOLLOWED.has(response.status) || request.control?.followRedirects === false) return response;
       const location = response.headers.get("location");
       if (!location) return response;
       const bodiless = request.method === "GET" || request.method === "HEAD";

@@ -21,9 +21,15 @@ const pathValue = (name: string) => `${name}/ü 1`;
 function argsFor(op: OperationEntry) {
   const args: Record<string, unknown> = {};
   for (const name of op.pathParams) args[name] = pathValue(name);
-  for (const q of op.queryParams) args[q.name] = q.array ? [`${q.name}-a`, `${q.name}-b`] : `${q.name} value&`;
+  for (const q of op.queryParams) args[q.name] = queryValue(q);
   if (op.requestContentType) args.body = { sample: op.operationId, nested: { list: [1, 2] } };
   return args;
+}
+
+/** Values that need encoding, or the spec's own values where it lists them. */
+function queryValue(q: OperationEntry["queryParams"][number]): string | string[] {
+  if (q.enum) return q.array ? q.enum.slice(0, 2) : q.enum[0]!;
+  return q.array ? [`${q.name}-a`, `${q.name}-b`] : `${q.name} value&`;
 }
 
 function expectedPath(op: OperationEntry) {
@@ -81,10 +87,7 @@ describe("every operation in the manifest", () => {
     expect(url.pathname.match(/\/api\/v1/g)).toHaveLength(1);
 
     const expectedQuery = new URLSearchParams();
-    for (const q of op.queryParams) {
-      if (q.array) for (const v of [`${q.name}-a`, `${q.name}-b`]) expectedQuery.append(q.name, v);
-      else expectedQuery.append(q.name, `${q.name} value&`);
-    }
+    for (const q of op.queryParams) for (const v of [queryValue(q)].flat()) expectedQuery.append(q.name, v);
     expect([...url.searchParams].sort()).toEqual([...expectedQuery].sort());
 
     if (op.requestContentType) {

@@ -41,7 +41,7 @@ export interface OperationEntry {
   readonly path: string;
   readonly summary: string;
   readonly pathParams: readonly string[];
-  readonly queryParams: readonly { readonly name: string; readonly required: boolean; readonly array: boolean }[];
+  readonly queryParams: readonly { readonly name: string; readonly required: boolean; readonly array: boolean; readonly enum?: readonly string[] }[];
   readonly requestContentType: string | null;
   readonly bodyRequired: boolean;
   readonly responseContentType: string | null;

@@ -7,6 +7,8 @@ export interface QueryParam {
   name: string;
   required: boolean;
   array: boolean;
+  /** The values the spec allows, when it lists them. */
+  enum?: string[];
 }
 
 export interface OperationEntry {
@@ -112,7 +114,13 @@ export function buildManifest(spec: Spec): OperationEntry[] {
       pathParams: params.filter((p) => p.in === "path").map((p) => p.name as string),
       queryParams: params
         .filter((p) => p.in === "query")
-        .map((p) => ({ name: p.name as string, required: p.required === true, array: isObject(p.schema) && p.schema.type === "array" })),
+        .map((p) => {
+          const schema = resolveLocal(spec, p.schema);
+          const values = isObject(schema) ? (schema.type === "array" ? (resolveLocal(spec, schema.items) as JsonObject | undefined)?.enum : schema.enum) : undefined;
+          const param: QueryParam = { name: p.name as string, required: p.required === true, array: isObject(schema) && schema.type === "array" };
+          if (Array.isArray(values)) param.enum = values.map(String);
+          return param;
+        }),
       requestContentType: requestContent[0] ?? null,
       bodyRequired: isObject(body) && body.required === true,
       responseContentType,

@@ -1,0 +1,134 @@
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Agent, ConversationItem, ExportJob, Topic } from "../../generated/types.ts";
+import { GladlyError, GladlyInputError } from "../errors.ts";
+import { type CallOptions, type OperationContext, openStream } from "../operations.ts";
+import type { GladlyOperations } from "../operations.ts";
+import { jsonLines } from "./lines.ts";
+
+/** A customer as export files carry it (flatter than the API's Customer). */
+export interface ExportedCustomer {
+  id?: string;
+  name?: string;
+  address?: string;
+  emailAddresses?: string[];
+  phoneNumbers?: string[];
+  externalCustomerId?: string;
+  externalCustomerIds?: Record<string, string>;
+}
+
+/** What each export file holds, one record per line. */
+export interface ExportRecords {
+  "agents.jsonl": Agent;
+  "customers.jsonl": ExportedCustomer;
+  "conversation_items.jsonl": ConversationItem;
+  "topics.jsonl": Topic;
+}
+
+const WINDOW_MS = 14 * 86_400_000;
+
+export interface DownloadProgress {
+  file: string;
+  bytes: number;
+  /** From Content-Length, when Gladly sends it. */
+  totalBytes: number | undefined;
+  filesDone: number;
+  files: number;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", stop);
+      resolve();
+    }, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", stop, { once: true });
+  });
+
+export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOperations["export"]) {
+  /** The records of one export file, parsed as the NDJSON arrives: constant memory at any size. */
+  async function* readFile<F extends string>(jobId: string, filename: F, options: Pick<CallOptions, "signal" | "priority" | "timeout"> = {}): AsyncGenerator<F extends keyof ExportRecords ? ExportRecords[F] : unknown> {
+    const response = await openStream(ctx, "getFile", { jobId, filename }, options);
+    yield* jsonLines(response, "GET");
+  }
+
+  /** Every job updated between `startAt` and `endAt`, walking Gladly's 14-day limit in windows. */
+  async function* jobsBetween(options: { startAt: Date | string; endAt?: Date | string; status?: NonNullable<ExportJob["status"]> } & Pick<CallOptions, "signal">): AsyncGenerator<ExportJob> {
+    const start = new Date(options.startAt).getTime();
+    const end = options.endAt === undefined ? Date.now() : new Date(options.endAt).getTime();
+    if (Number.isNaN(start) || Number.isNaN(end)) throw new GladlyInputError(Number.isNaN(start) ? "startAt" : "endAt", "is not a date or an ISO 8601 time");
+    const seen = new Set<string>();
+    for (let from = start; from < end; from += WINDOW_MS) {
+      const to = Math.min(end, from + WINDOW_MS);
+      const jobs = await exportOps.findJobs({ startAt: new Date(from).toISOString(), endAt: new Date(to).toISOString(), ...(options.status && { status: options.status }) }, options.signal ? { signal: options.signal } : {});
+      for (const job of jobs) {
+        if (job.id && seen.has(job.id)) continue;
+        if (job.id) seen.add(job.id);
+        yield job;
+      }
+    }
+  }
+
+  /** Polls a job (with backoff, abortable) until it completes; a failed job throws. */
+  async function waitForJob(jobId: string, options: { signal?: AbortSignal; intervalMs?: number; maxIntervalMs?: number; timeoutMs?: number } = {}): Promise<ExportJob> {
+    const started = Date.now();
+    let interval = options.intervalMs ?? 2000;
+    for (;;) {
+      const job = await exportOps.getJob({ jobId }, options.signal ? { signal: options.signal } : {});
+      if (job.status === "COMPLETED") return job;
+      if (job.status === "FAILED") throw new GladlyError(`export job ${jobId} failed`, { method: "GET", url: `${ctx.baseUrl}/export/jobs/${encodeURIComponent(jobId)}`, body: job });
+      if (options.timeoutMs !== undefined && Date.now() - started + interval > options.timeoutMs) {
+        throw new GladlyError(`export job ${jobId} did not complete within ${options.timeoutMs}ms (status ${job.status ?? "unknown"})`, { method: "GET", url: `${ctx.baseUrl}/export/jobs/${encodeURIComponent(jobId)}`, body: job });
+      }
+      await sleep(interval, options.signal);
+      interval = Math.min(options.maxIntervalMs ?? 30_000, interval * 1.5);
+    }
+  }
+
+  /**
+   * Saves every file of a job into `dir`. Each is written to a temporary name and renamed when
+   * complete, so a failed or aborted download never leaves a partial file under the real name.
+   */
+  async function downloadJob(jobId: string, dir: string, options: { onProgress?: (progress: DownloadProgress) => void; signal?: AbortSignal } = {}): Promise<string[]> {
+    const job = await exportOps.getJob({ jobId }, options.signal ? { signal: options.signal } : {});
+    const files = job.files ?? [];
+    for (const file of files) if (file.includes("/") || file.includes("\\") || file === ".." || file === ".") throw new GladlyInputError("filename", `${JSON.stringify(file)} is not a plain file name`);
+    await mkdir(dir, { recursive: true });
+    const saved: string[] = [];
+    for (const [index, file] of files.entries()) {
+      const target = join(dir, file);
+      const temporary = join(dir, `.${file}.${randomBytes(6).toString("hex")}.partial`);
+      const response = await openStream(ctx, "getFile", { jobId, filename: file }, options.signal ? { signal: options.signal } : {});
+      const length = response.headers.get("content-length");
+      const progress: DownloadProgress = { file, bytes: 0, totalBytes: length === null ? undefined : Number(length), filesDone: index, files: files.length };
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          progress.bytes += chunk.length;
+          options.onProgress?.({ ...progress });
+          done(null, chunk);
+        },
+      });
+      try {
+        await pipeline(Readable.fromWeb(response.body as never), counter, createWriteStream(temporary), options.signal ? { signal: options.signal } : {});
+        await rename(temporary, target);
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw error;
+      }
+      saved.push(target);
+      options.onProgress?.({ ...progress, filesDone: index + 1 });
+    }
+    return saved;
+  }
+
+  return { readFile, jobsBetween, waitForJob, downloadJob };
+}

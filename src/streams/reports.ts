@@ -1,0 +1,52 @@
+import { Readable } from "node:stream";
+import { parse } from "csv-parse";
+import type { OperationArgs } from "../operations.ts";
+import { type CallOptions, type OperationContext, openStream } from "../operations.ts";
+
+/** A report as it arrives: its file name, the raw CSV bytes, and its rows parsed on demand. */
+export interface ReportStream {
+  /** From Content-Disposition, when Gladly names the file. */
+  filename: string | undefined;
+  /** The CSV as it streams in; read it or `rows()`, not both. */
+  body: ReadableStream<Uint8Array>;
+  /** One object per row, keyed by the header row; quoted fields and embedded newlines handled. */
+  rows(): AsyncIterable<Record<string, string>>;
+}
+
+/** `attachment; filename="x.csv"` (or RFC 5987 `filename*=UTF-8''x.csv`) → `x.csv`. */
+export function filenameFromDisposition(header: string | null): string | undefined {
+  if (!header) return undefined;
+  const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (extended) {
+    try {
+      return decodeURIComponent(extended[1]!.trim());
+    } catch {
+      // fall back to the plain parameter
+    }
+  }
+  const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/.exec(header);
+  return plain ? (plain[1] ?? plain[2])!.replace(/\\(.)/g, "$1") : undefined;
+}
+
+function toReportStream(response: Response): ReportStream {
+  const body = response.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+  return {
+    filename: filenameFromDisposition(response.headers.get("content-disposition")),
+    body,
+    // csv-parse is a well-kept, streaming RFC 4180 parser: quoting rules are not worth hand-writing.
+    rows: () => Readable.fromWeb(body as never).pipe(parse({ columns: true, bom: true, relax_column_count: true, skip_empty_lines: true })) as AsyncIterable<Record<string, string>>,
+  };
+}
+
+export function createReportHelpers(ctx: OperationContext) {
+  return {
+    /** Generates a report (through the Reports limits) and streams its CSV. */
+    async open(args: OperationArgs<"generateReport">, options: Pick<CallOptions, "signal" | "priority" | "timeout"> = {}): Promise<ReportStream> {
+      return toReportStream(await openStream(ctx, "generateReport", args as Record<string, unknown>, options));
+    },
+    /** The work-session events report, streamed the same way. */
+    async openWorkSessionEvents(args: OperationArgs<"generateWorkSessionReport">, options: Pick<CallOptions, "signal" | "priority" | "timeout"> = {}): Promise<ReportStream> {
+      return toReportStream(await openStream(ctx, "generateWorkSessionReport", args as Record<string, unknown>, options));
+    },
+  };
+}
