@@ -4,6 +4,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGladlyClient } from "../src/index.ts";
 import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
 
 const MAIN = new URL("../src/cli/main.ts", import.meta.url).pathname;
@@ -185,5 +186,47 @@ describe("gladly demo (npm start)", () => {
     const methods = fake.requests.slice(before).map((r) => r.method);
     expect(methods.length).toBeGreaterThanOrEqual(6);
     expect(new Set(methods)).toEqual(new Set(["GET"]));
+  }, 30_000);
+});
+
+describe("streaming commands", () => {
+  it("export download saves every file of a job", async () => {
+    const job = [...fake.state.exportJobs.values()][0]!;
+    const out = join(dir, "export");
+    const run = await gladly(["export", "download", job.id, "--dir", out]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split("\n").map((p) => p.split("/").pop()).sort()).toEqual([...job.files!].sort());
+  });
+
+  it("events tail prints NDJSON, keeps its cursor in a file, and resumes without repeats", async () => {
+    const cursorFile = join(dir, "cursor.json");
+    const env = { PATH: process.env.PATH, GLADLY_BASE_URL: fake.url, GLADLY_AGENT_EMAIL: fake.agentEmail, GLADLY_API_TOKEN: fake.apiToken };
+    const since = new Date(fake.clock.now() - 5000).toISOString();
+    const tailOnce = async (wantLines: number, extra: string[]) => {
+      const child = spawn(process.execPath, ["--import", "tsx", MAIN, "events", "tail", "--entities", "TASK", "--interval", "50", "--lag", String(Date.now() - fake.clock.now()), "--cursor-file", cursorFile, ...extra], { env });
+      let out = "";
+      await new Promise<void>((resolve) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.trim().split("\n").filter(Boolean).length >= wantLines) resolve();
+        });
+        setTimeout(resolve, 8000);
+      });
+      child.kill("SIGINT");
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      return { code, ids: out.trim().split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { content: { taskId: string } }).content.taskId) };
+    };
+    const inbox = fake.state.defaultInboxId;
+    const api = createGladlyClient({ ...fake.clientOptions(), rateLimit: false });
+    await api.customers.createCustomer({ body: { id: "cli-tail", name: "CLI tail" } });
+    await api.tasks.createTask({ customerId: "cli-tail", body: { id: "cli-task-1", assignee: { inboxId: inbox }, body: "b", dueAt: "2030-01-01T00:00:00Z" } });
+    // The fake's clock runs ahead of real time (earlier tests advanced it): a negative lag keeps up with it.
+    const first = await tailOnce(1, ["--since", since]);
+    expect(first.code).toBe(0);
+    expect(first.ids).toEqual(["cli-task-1"]);
+    expect(JSON.parse(await readFile(cursorFile, "utf8"))).toMatchObject({ v: 1 });
+    await api.tasks.createTask({ customerId: "cli-tail", body: { id: "cli-task-2", assignee: { inboxId: inbox }, body: "b", dueAt: "2030-01-01T00:00:00Z" } });
+    const second = await tailOnce(1, []);
+    expect(second.ids).toEqual(["cli-task-2"]);
   }, 30_000);
 });

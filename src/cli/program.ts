@@ -91,6 +91,65 @@ function addOperationCommand(group: Command, op: OperationEntry, io: CliIo): voi
   });
 }
 
+function bar(done: number, total: number | undefined, width = 24): string {
+  if (!total) return `${(done / 1024).toFixed(0)} KiB`;
+  const filled = Math.min(width, Math.round((done / total) * width));
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${Math.floor((done / total) * 100)}%`;
+}
+
+/** `events tail` and `export download`: the streaming helpers, from the command line. */
+function addStreamCommands(groupCommands: Map<string, Command>, io: CliIo): void {
+  groupCommands
+    .get("events")!
+    .command("tail")
+    .description("follow events live as NDJSON on stdout; --cursor-file makes it resumable")
+    .requiredOption("--entities <values...>", "entities to follow (repeat, or separate with commas)")
+    .option("--since <time>", "start here (ISO 8601) when there is no cursor; default now")
+    .option("--cursor-file <path>", "read the cursor from here, and keep it up to date")
+    .option("--interval <ms>", "pause between polls", (v) => Number(v), 5000)
+    .option("--lag <ms>", "stay this far behind real time (Gladly's events arrive up to 15 s late)", (v) => Number(v), 15_000)
+    .action(async function (this: Command, options: { entities: string[]; since?: string; cursorFile?: string; interval: number; lag: number }) {
+      const globals = this.optsWithGlobals<{ sandbox?: boolean; baseUrl?: string }>();
+      const gladly = clientFor(io, globals);
+      let cursor: string | undefined;
+      if (options.cursorFile) cursor = await readFile(options.cursorFile, "utf8").then((text) => text.trim() || undefined, () => undefined);
+      const controller = new AbortController();
+      void io.untilInterrupted().then(() => controller.abort());
+      const save = async (text: string) => {
+        if (options.cursorFile) await writeFile(options.cursorFile, `${text}\n`);
+      };
+      const tail = gladly.events.tail({
+        entities: splitList(options.entities) as never,
+        ...(cursor ? { cursor } : options.since ? { since: options.since } : {}),
+        intervalMs: options.interval,
+        lagMs: options.lag,
+        signal: controller.signal,
+        onCursor: (text) => void save(text),
+      });
+      for await (const event of tail) io.stdout.write(`${JSON.stringify(event)}\n`);
+      await save(tail.cursor);
+    });
+
+  groupCommands
+    .get("export")!
+    .command("download")
+    .description("save every file of an export job into a folder, atomically, with progress")
+    .argument("<jobId>", "the export job")
+    .requiredOption("--dir <path>", "where to save the files")
+    .action(async function (this: Command, jobId: string, options: { dir: string }) {
+      const globals = this.optsWithGlobals<{ sandbox?: boolean; baseUrl?: string }>();
+      const gladly = clientFor(io, globals);
+      const tty = Boolean((io.stderr as { isTTY?: boolean }).isTTY);
+      const saved = await gladly.export.downloadJob(jobId, options.dir, {
+        onProgress: (p) => {
+          if (tty) io.stderr.write(`\r${p.file} ${bar(p.bytes, p.totalBytes)} (${p.filesDone}/${p.files} files)   `);
+        },
+      });
+      if (tty) io.stderr.write("\n");
+      for (const file of saved) io.stdout.write(`${file}\n`);
+    });
+}
+
 export function buildProgram(io: CliIo): Command {
   const program = new Command("gladly")
     .description("Call any Gladly REST API operation, run a fake Gladly, or take the tour.\nCredentials come from GLADLY_ORGANIZATION, GLADLY_AGENT_EMAIL and GLADLY_API_TOKEN (or GLADLY_BASE_URL).")
@@ -156,10 +215,13 @@ export function buildProgram(io: CliIo): Command {
       await runTour({ env: io.env, write: (text) => io.stdout.write(`${text}\n`), ...(globals.sandbox && { sandbox: true }) });
     });
 
+  const groupCommands = new Map<string, Command>();
   for (const group of groups) {
     const command = program.command(group).description(`operations tagged ${entries.find((e) => e.group === group)!.tag}`);
     for (const op of entries.filter((e) => e.group === group)) addOperationCommand(command, op, io);
+    groupCommands.set(group, command);
   }
+  addStreamCommands(groupCommands, io);
   return program;
 }
 
