@@ -211,6 +211,21 @@ async function faults(): Promise<void> {
   await fake.close();
 }
 
+async function ndjson(): Promise<void> {
+  log("ndjson: 1 GB streamed into records (memory), 256 MB against text() + split + JSON.parse (speed)");
+  const server = forkTs("./ndjson-server.ts");
+  const { port } = await new Promise<{ port: number }>((resolve) => server.once("message", (m) => resolve(m as { port: number })));
+  const worker = forkTs("./ndjson-worker.ts", [`http://127.0.0.1:${port}`]);
+  const result = await new Promise<Metrics>((resolve, reject) => {
+    worker.once("message", (m) => resolve(m as Metrics));
+    worker.once("exit", (code) => (code ? reject(new Error(`ndjson worker exited with ${code}`)) : undefined));
+  });
+  server.kill();
+  Object.assign(metrics, result);
+  targets.ndjson_peak_rss_mb = "<= 64";
+  targets.ndjson_throughput_ratio = ">= 0.8";
+}
+
 function meets(value: number, target: string): boolean {
   const [op, raw] = target.includes(" ") ? (target.split(" ") as [string, string]) : ["=", target];
   const bound = Number(raw);
@@ -235,6 +250,7 @@ async function main(): Promise<void> {
   if (wanted("redis")) await redisCluster();
   if (wanted("adaptive")) await adaptive();
   if (wanted("faults")) await faults();
+  if (wanted("ndjson")) await ndjson();
 
   const rows = Object.entries(metrics).map(([name, value]) => {
     const target = targets[name];
