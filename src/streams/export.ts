@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -95,8 +94,9 @@ export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOper
   }
 
   /**
-   * Saves every file of a job into `dir`. Each is written to a temporary name and renamed when
-   * complete, so a failed or aborted download never leaves a partial file under the real name.
+   * Saves every file of a job into `dir`. Each is written to `.<file>.partial` and renamed when
+   * complete, so a failed or aborted download never leaves a partial file under the real name;
+   * run it again and it resumes from the partial file where the server serves byte ranges.
    */
   async function downloadJob(jobId: string, dir: string, options: { onProgress?: (progress: DownloadProgress) => void; signal?: AbortSignal } = {}): Promise<string[]> {
     const job = await exportOps.getJob({ jobId }, options.signal ? { signal: options.signal } : {});
@@ -106,10 +106,12 @@ export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOper
     const saved: string[] = [];
     for (const [index, file] of files.entries()) {
       const target = join(dir, file);
-      const temporary = join(dir, `.${file}.${randomBytes(6).toString("hex")}.partial`);
-      const response = await openStream(ctx, "getFile", { jobId, filename: file }, options.signal ? { signal: options.signal } : {});
-      const length = response.headers.get("content-length");
-      const progress: DownloadProgress = { file, bytes: 0, totalBytes: length === null ? undefined : Number(length), filesDone: index, files: files.length };
+      const partial = join(dir, `.${file}.partial`);
+      const have = await stat(partial).then((s) => s.size, () => 0);
+      const response = await openStream(ctx, "getFile", { jobId, filename: file }, { ...(options.signal && { signal: options.signal }), ...(have > 0 && { headers: { Range: `bytes=${have}-` } }) });
+      const resumed = response.status === 206;
+      const length = Number(response.headers.get("content-length") ?? NaN);
+      const progress: DownloadProgress = { file, bytes: resumed ? have : 0, totalBytes: Number.isFinite(length) ? length + (resumed ? have : 0) : undefined, filesDone: index, files: files.length };
       const counter = new Transform({
         transform(chunk: Buffer, _encoding, done) {
           progress.bytes += chunk.length;
@@ -117,13 +119,8 @@ export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOper
           done(null, chunk);
         },
       });
-      try {
-        await pipeline(Readable.fromWeb(response.body as never), counter, createWriteStream(temporary), options.signal ? { signal: options.signal } : {});
-        await rename(temporary, target);
-      } catch (error) {
-        await rm(temporary, { force: true });
-        throw error;
-      }
+      await pipeline(Readable.fromWeb(response.body as never), counter, createWriteStream(partial, { flags: resumed ? "a" : "w" }), options.signal ? { signal: options.signal } : {});
+      await rename(partial, target);
       saved.push(target);
       options.onProgress?.({ ...progress, filesDone: index + 1 });
     }

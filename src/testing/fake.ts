@@ -227,7 +227,7 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
       const handler = handlerFor(op.operationId);
       if (!handler) throw new FakeHttpError(501, [{ code: "temporary_failure", detail: `${op.operationId} is not implemented by the fake` }]);
       if (isReport && options.reportLatencyMs) await sleep(options.reportLatencyMs);
-      const reply = await handler({ state, op, params: (route as { params: Record<string, string> }).params, query, body: body as never, origin });
+      const reply = await handler({ state, op, params: (route as { params: Record<string, string> }).params, query, body: body as never, origin, headers: req.headers });
       return { reply, operationId: op.operationId, ...(fault && { fault }) };
     } catch (error) {
       if (error instanceof FakeHttpError) return { reply: fail(error), operationId: op.operationId };

@@ -82,12 +82,19 @@ export const dataHandlers: Handlers = {
     return noContent();
   },
 
-  getFile({ state, params, op }) {
+  getFile({ state, params, op, headers }): Reply {
     const job = state.exportJobs.get(params.jobId!);
     if (!job) throw notFound("job", params.jobId!, "jobId");
     const rows = job.files?.includes(params.filename!) ? exportFile(state, params.filename!) : undefined;
     if (!rows) throw notFound("file", params.filename!, "filename");
-    return ndjson(rows, op.responseContentType!);
+    const whole = ndjson(rows, op.responseContentType!);
+    // Files are served like a file host would: byte ranges, so an interrupted download can resume.
+    const range = /^bytes=(\d+)-$/.exec(String(headers.range ?? ""));
+    const bytes = Buffer.from(whole.text!);
+    if (!range) return { ...whole, headers: { "Accept-Ranges": "bytes" } };
+    const from = Number(range[1]);
+    if (from >= bytes.length) return { status: 416, headers: { "Content-Range": `bytes */${bytes.length}` } };
+    return { status: 206, bytes: bytes.subarray(from), contentType: op.responseContentType!, headers: { "Content-Range": `bytes ${from}-${bytes.length - 1}/${bytes.length}`, "Accept-Ranges": "bytes" } };
   },
 
   generateReport({ state, body }) {

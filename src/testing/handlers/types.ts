@@ -20,6 +20,8 @@ export interface HandlerContext<Body = unknown> {
   body: Body;
   /** The fake's origin, e.g. http://127.0.0.1:41234 */
   origin: string;
+  /** The request's headers (lower-case names). */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 export type BodyOf<Id extends OperationId> = operations[Id] extends { requestBody?: { content: { "application/json": infer B } } } ? B : undefined;
