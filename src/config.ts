@@ -2,9 +2,10 @@ import { GladlyInputError } from "./errors.ts";
 import { type Hooks, combineHooks, debugEnabled, debugHooks } from "./hooks.ts";
 import type { RateLimitOptions } from "./rate-limit.ts";
 import type { RetryOptions } from "./retry.ts";
-import { isLoopback } from "./transport.ts";
+import { normalizeBaseUrl, validateOrganization } from "./host.ts";
 
 export type GladlyEnvironment = "production" | "sandbox";
+export { normalizeBaseUrl, organizationProblem, validateOrganization } from "./host.ts";
 
 export interface GladlyClientOptions {
   /** Your Gladly subdomain, e.g. `acme` for https://acme.gladly.com (or `acme.us-1`). Env: GLADLY_ORGANIZATION. */
@@ -39,6 +40,12 @@ export interface GladlyClientOptions {
   timeout?: number;
   /** Observe requests, responses, retries and 429s. `DEBUG=gladly-api` also logs them to stderr. */
   hooks?: Hooks;
+  /**
+   * The client holds an API token that can do anything in your organization; in a browser every
+   * visitor could read it. It refuses to run there unless you set this (a trusted internal tool,
+   * say). For help-center pages use `gladly-api/public-answers`, which needs no token.
+   */
+  dangerouslyAllowBrowser?: boolean;
   /** Where to read GLADLY_* variables from; defaults to `process.env` where it exists. */
   env?: Record<string, string | undefined>;
 }
@@ -56,46 +63,6 @@ export interface ResolvedConfig {
   hooks: Hooks;
 }
 
-const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-const ORGANIZATION = new RegExp(`^${LABEL}(?:\\.${LABEL})?$`);
-
-/** Names the first thing wrong with an organization name, or returns undefined when it is fine. */
-export function organizationProblem(name: string): string | undefined {
-  if (name.length === 0) return "is empty";
-  if (/[^\x21-\x7e]/.test(name)) return /\s/.test(name) ? "contains whitespace" : "contains non-ASCII characters";
-  const bad = /[/@:#?\\%]/.exec(name);
-  if (bad) return `contains '${bad[0]}'`;
-  if (name.includes("..")) return "contains '..'";
-  if (!ORGANIZATION.test(name)) {
-    return "must be letters, digits and hyphens (not at either end), with an optional regional suffix such as 'acme.us-1'";
-  }
-  return undefined;
-}
-
-export function validateOrganization(name: string): string {
-  const problem = organizationProblem(name);
-  if (problem) throw new GladlyInputError("organization", `${JSON.stringify(name.slice(0, 80))} ${problem}`);
-  return name;
-}
-
-/** Checks a user-given base URL and makes sure it ends in `/api/v1` exactly once. */
-export function normalizeBaseUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new GladlyInputError("baseUrl", `${JSON.stringify(raw.slice(0, 200))} is not an absolute URL`);
-  }
-  if (url.username || url.password) throw new GladlyInputError("baseUrl", "must not contain credentials; use agentEmail and apiToken");
-  if (url.search || url.hash) throw new GladlyInputError("baseUrl", "must not contain a query string or fragment");
-  const loopback = isLoopback(url);
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
-    throw new GladlyInputError("baseUrl", `must use https:// (http:// is allowed only on loopback hosts), got ${url.protocol}//${url.host}`);
-  }
-  const path = url.pathname.replace(/\/+$/, "");
-  return `${url.origin}${path.endsWith("/api/v1") ? path : `${path}/api/v1`}`;
-}
-
 function defaultEnv(): Record<string, string | undefined> {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   return proc?.env ?? {};
@@ -109,6 +76,13 @@ function basicAuthorization(email: string, token: string): string {
 }
 
 export function resolveConfig(options: GladlyClientOptions = {}): ResolvedConfig {
+  const scope = globalThis as { window?: unknown; document?: unknown };
+  if (scope.window !== undefined && scope.document !== undefined && !options.dangerouslyAllowBrowser) {
+    throw new GladlyInputError(
+      "dangerouslyAllowBrowser",
+      "createGladlyClient refuses to run in a browser: the API token would be exposed to everyone who loads the page. Use gladly-api/public-answers for help-center pages, call Gladly from your server, or pass dangerouslyAllowBrowser: true if you really mean it",
+    );
+  }
   const env = options.env ?? defaultEnv();
   const pick = (value: string | undefined, name: string) => (value !== undefined ? value : env[name] || undefined);
 

@@ -1,4 +1,5 @@
 import { GladlyError, GladlyInputError } from "./errors.ts";
+import { isLoopback } from "./host.ts";
 import { BASE_PATH, matchRoute } from "./routes.ts";
 import type { BodyKind, CallControl } from "./send.ts";
 
@@ -82,22 +83,7 @@ export function authLayer(next: Send, authorization: string, basePath: string): 
   };
 }
 
-/**
- * Path parameters are always percent-encoded and never empty, `.` or `..`, so that no value can
- * change which route is called (`../organization` stays one segment).
- */
-export function pathSerializer(template: string, params: Record<string, unknown>): string {
-  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
-    const value = params?.[name];
-    if (value === undefined || value === null || value === "") throw new GladlyInputError(name, "path parameter is required");
-    if (typeof value !== "string" && typeof value !== "number") throw new GladlyInputError(name, `path parameter must be a string, got ${typeof value}`);
-    const text = String(value);
-    if (text === "." || text === "..") throw new GladlyInputError(name, `path parameter cannot be ${JSON.stringify(text)}`);
-    return encodeURIComponent(text);
-  });
-}
-
-export const isLoopback = (url: URL) => /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(url.hostname);
+export { pathSerializer } from "./path-params.ts";
 
 const FOLLOWED = new Set([302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;

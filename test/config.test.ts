@@ -101,3 +101,19 @@ describe("environment variables", () => {
     expect(() => createGladlyClient({ organization: "acme", agentEmail: "a:b@example.com", apiToken: "t" })).toThrow(/agentEmail: must not contain ':'/);
   });
 });
+
+describe("in a browser", () => {
+  it("the authenticated client refuses, explaining that the token would be exposed", () => {
+    const scope = globalThis as { window?: unknown; document?: unknown };
+    scope.window = {};
+    scope.document = {};
+    try {
+      expect(() => createGladlyClient({ organization: "acme", ...creds })).toThrow(/token would be exposed/);
+      expect(() => createGladlyClient({ organization: "acme", ...creds })).toThrow(expect.objectContaining({ param: "dangerouslyAllowBrowser" }));
+      expect(createGladlyClient({ organization: "acme", ...creds, dangerouslyAllowBrowser: true }).baseUrl).toBe("https://acme.gladly.com/api/v1");
+    } finally {
+      delete scope.window;
+      delete scope.document;
+    }
+  });
+});

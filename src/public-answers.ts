@@ -1,0 +1,120 @@
+/**
+ * `gladly-api/public-answers`: Gladly's Public Answers API for help-center pages, straight from the
+ * browser. No credentials, no cookies, no Node built-ins, no rate limiter: small enough for a page
+ * (see `npm run size`), and it runs in Node, Deno, Bun and workers as well.
+ */
+import type { operations } from "../generated/schema.ts";
+import { GladlyConnectionError, errorFromResponse, readErrorBody } from "./errors.ts";
+import { normalizeBaseUrl, validateOrganization } from "./host.ts";
+import { pathSerializer } from "./path-params.ts";
+
+type Json<Id extends keyof operations> = operations[Id] extends { responses: { 200: { content: { "application/json": infer T } } } } ? T : never;
+
+/** A search hit: id and name. */
+export type PublicAnswerHit = Json<"searchAnswers">[number];
+/** A public answer with its HTML body. */
+export type PublicAnswer = Json<"getAnswer">;
+/** An answer title of a help center. */
+export type PublicAnswerTitle = Json<"getAnswerTitles">[number];
+
+/** The paths of the four Public Answers operations (a test checks them against the manifest). */
+export const PUBLIC_ANSWER_PATHS = {
+  searchAnswers: "/orgs/{orgId}/answers-search",
+  listAnswers: "/orgs/{orgId}/answers",
+  getAnswerTitles: "/orgs/{orgId}/help-center/{helpCenterId}/answer-titles",
+  getAnswer: "/orgs/{orgId}/answers/{answerId}",
+} as const;
+
+export interface PublicAnswersClientOptions {
+  /** Your Gladly subdomain (https://{organization}.gladly.com), or give `baseUrl`. */
+  organization?: string;
+  environment?: "production" | "sandbox";
+  /** A full base URL instead (https, or http on loopback); `/api/v1` is added when absent. */
+  baseUrl?: string;
+  /** Your organization's id (see the Organization API), part of every Public Answers path. */
+  orgId: string;
+  fetch?: typeof fetch;
+  /** Keep answers in memory this long (ms), so repeated searches cost nothing. Default: no cache. */
+  cacheTtlMs?: number;
+  /** Most entries the cache holds (default 100). */
+  cacheSize?: number;
+}
+
+export interface PublicAnswersCallOptions {
+  /** Abort a call no longer needed (a type-ahead search that was typed over). */
+  signal?: AbortSignal;
+}
+
+interface Language {
+  /** Language code, e.g. en-us (Gladly's default). */
+  lng?: string;
+  audienceId?: string;
+}
+
+export interface PublicAnswersClient {
+  readonly baseUrl: string;
+  search(args: { q: string } & Language, options?: PublicAnswersCallOptions): Promise<PublicAnswerHit[]>;
+  list(args?: Language, options?: PublicAnswersCallOptions): Promise<PublicAnswer[]>;
+  answerTitles(args: { helpCenterId: string } & Language, options?: PublicAnswersCallOptions): Promise<PublicAnswerTitle[]>;
+  get(args: { answerId: string; lng?: string }, options?: PublicAnswersCallOptions): Promise<PublicAnswer>;
+}
+
+const CORS_HINT = "in a browser this is most often CORS: Gladly must allow this page's origin for the Public Answers API";
+
+export function createPublicAnswersClient(options: PublicAnswersClientOptions): PublicAnswersClient {
+  const baseUrl =
+    options.baseUrl !== undefined
+      ? normalizeBaseUrl(options.baseUrl)
+      : `https://${validateOrganization(options.organization ?? "")}.gladly.${options.environment === "sandbox" ? "qa" : "com"}/api/v1`;
+  const orgId = options.orgId;
+  const fetchImpl = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const ttl = options.cacheTtlMs ?? 0;
+  const size = options.cacheSize ?? 100;
+  const cache = new Map<string, { expires: number; data: unknown }>();
+
+  async function call<T>(path: string, params: Record<string, string | undefined>, query: Record<string, string | undefined>, signal?: AbortSignal): Promise<T> {
+    const search = Object.entries(query)
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+      .join("&");
+    const url = `${baseUrl}${pathSerializer(path, { orgId, ...params })}${search ? `?${search}` : ""}`;
+    const hit = ttl > 0 ? cache.get(url) : undefined;
+    if (hit && hit.expires > Date.now()) return hit.data as T;
+    let response: Response;
+    try {
+      // No credentials of any kind: the Public Answers API is open, and cookies must not leak to it.
+      response = await fetchImpl(url, { headers: { Accept: "application/json" }, credentials: "omit", ...(signal && { signal }) });
+    } catch (cause) {
+      const aborted = signal?.aborted;
+      const inBrowser = typeof document !== "undefined";
+      const reason = aborted ? "aborted" : `${(cause as Error)?.message ?? String(cause)}${inBrowser ? ` (${CORS_HINT}, or the network is down)` : ""}`;
+      throw new GladlyConnectionError(`GET ${new URL(url).pathname}: request failed: ${reason}`, { method: "GET", url, cause });
+    }
+    if (!response.ok) throw errorFromResponse(response, await readErrorBody(response), "GET", url);
+    const data = (await response.json()) as T;
+    if (ttl > 0) {
+      if (cache.size >= size) cache.delete(cache.keys().next().value!);
+      cache.set(url, { expires: Date.now() + ttl, data });
+    }
+    return data;
+  }
+
+  return {
+    baseUrl,
+    search: ({ q, lng, audienceId }, o = {}) => call(PUBLIC_ANSWER_PATHS.searchAnswers, {}, { q, lng, audienceId }, o.signal),
+    list: ({ lng, audienceId } = {}, o = {}) => call(PUBLIC_ANSWER_PATHS.listAnswers, {}, { lng, audienceId }, o.signal),
+    answerTitles: ({ helpCenterId, lng, audienceId }, o = {}) => call(PUBLIC_ANSWER_PATHS.getAnswerTitles, { helpCenterId }, { lng, audienceId }, o.signal),
+    get: ({ answerId, lng }, o = {}) => call(PUBLIC_ANSWER_PATHS.getAnswer, { answerId }, { lng }, o.signal),
+  };
+}
+
+export {
+  GladlyAuthenticationError,
+  GladlyConnectionError,
+  GladlyError,
+  GladlyInputError,
+  GladlyNotFoundError,
+  GladlyRateLimitError,
+  GladlyServerError,
+  GladlyValidationError,
+} from "./errors.ts";

@@ -1,0 +1,73 @@
+/**
+ * Public Answers from a real page in Debian's Chromium (driven by playwright-core; no browser
+ * download): the demo page on one loopback port, the fake Gladly with CORS on another.
+ */
+import { mkdir } from "node:fs/promises";
+import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { servePage } from "../examples/public-answers/serve.ts";
+import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+let browser: Browser;
+let fake: FakeGladly;
+let allowed: Awaited<ReturnType<typeof servePage>>;
+let other: Awaited<ReturnType<typeof servePage>>;
+
+beforeAll(async () => {
+  allowed = await servePage();
+  other = await servePage();
+  fake = await startFakeGladly({ corsOrigins: [allowed.origin] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // playwright-core gives every launch a fresh, empty --user-data-dir of its own.
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([fake?.close(), allowed?.close(), other?.close()]);
+});
+
+async function openDemo(origin: string): Promise<{ context: BrowserContext; page: Awaited<ReturnType<BrowserContext["newPage"]>>; sent: Record<string, string>[] }> {
+  const context = await browser.newContext();
+  // A cookie on the API's host that must never be sent with these calls.
+  await context.addCookies([{ name: "session", value: "secret-cookie", url: fake.url }]);
+  const page = await context.newPage();
+  const sent: Record<string, string>[] = [];
+  page.on("request", (request) => {
+    if (request.url().startsWith(fake.url)) sent.push(request.headers());
+  });
+  await page.goto(`${origin}/?api=${encodeURIComponent(fake.url)}&orgId=${encodeURIComponent(fake.orgId)}`);
+  return { context, page, sent };
+}
+
+describe("Public Answers in Chromium", () => {
+  it("a search box lists matching answers, with no credentials or cookies sent", async () => {
+    const { context, page, sent } = await openDemo(allowed.origin);
+    await page.locator("#q").pressSequentially("password", { delay: 20 });
+    await page.locator("#results li").first().waitFor({ timeout: 10_000 });
+    expect(await page.locator("#results li").allTextContents()).toEqual(["How to reset your password"]);
+    expect(await page.locator("#error").textContent()).toBe("");
+    expect(sent.length).toBeGreaterThan(0);
+    for (const headers of sent) {
+      expect(headers.authorization).toBeUndefined();
+      expect(headers.cookie).toBeUndefined();
+    }
+    await mkdir(new URL("./artifacts/", import.meta.url), { recursive: true });
+    await page.screenshot({ path: new URL("./artifacts/public-answers.png", import.meta.url).pathname });
+    await context.close();
+  }, 30_000);
+
+  it("an origin Gladly does not allow gets a typed connection error that says CORS", async () => {
+    const { context, page } = await openDemo(other.origin);
+    await page.locator("#q").fill("shipping");
+    await page.locator("#error").filter({ hasText: /\S/ }).waitFor({ timeout: 10_000 });
+    const error = (await page.locator("#error").textContent())!;
+    expect(error).toMatch(/^GladlyConnectionError: /);
+    expect(error).toContain("CORS");
+    expect(await page.locator("#results li").count()).toBe(0);
+    await context.close();
+  }, 30_000);
+});
