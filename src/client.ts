@@ -10,13 +10,22 @@ import { createEventHelpers } from "./streams/events.ts";
 import { createExportHelpers } from "./streams/export.ts";
 import { createMediaHelpers } from "./streams/media.ts";
 import { createReportHelpers } from "./streams/reports.ts";
+import { createWebhookClientHelpers } from "./webhook-client.ts";
+
+type WebhookHelpers = ReturnType<typeof createWebhookClientHelpers>;
 
 /**
  * The Gladly client: the typed openapi-fetch methods (`GET`, `POST`, … on spec paths) and every
  * operation grouped by tag (`customers.getCustomer`, `conversations.createItem`, …).
  */
 export type GladlyClient = Client<paths> &
-  Omit<GladlyOperations, "events" | "export" | "reports" | "conversations"> & {
+  Omit<GladlyOperations, "events" | "export" | "reports" | "conversations" | "webhooks" | "userIdentity"> & {
+    /** The webhook operations, plus `ensureWebhook` (create or update by URL) and `reactivateWebhook`. */
+    readonly webhooks: GladlyOperations["webhooks"] & WebhookHelpers["webhooks"];
+    /** createUserIdentityJWT, plus `createToken({ email } | { phone })` with the input checked. */
+    readonly userIdentity: GladlyOperations["userIdentity"] & WebhookHelpers["userIdentity"];
+    /** Fetches what a webhook event refers to (customer, conversation, task, …). */
+    hydrate: WebhookHelpers["hydrate"];
     /** getEvents, plus `iterate` (a time range, streamed) and `tail` (live, resumable). */
     readonly events: GladlyOperations["events"] & ReturnType<typeof createEventHelpers>;
     /** The export operations, plus `readFile`, `jobsBetween`, `waitForJob` and `downloadJob`. */
@@ -54,11 +63,15 @@ export function createGladlyClient(options?: GladlyClientOptions): GladlyClient 
   Object.assign(groups.export, createExportHelpers(context, groups.export));
   Object.assign(groups.reports, createReportHelpers(context));
   Object.assign(groups.conversations, createMediaHelpers(context));
+  const webhookHelpers = createWebhookClientHelpers(groups);
+  Object.assign(groups.webhooks, webhookHelpers.webhooks);
+  Object.assign(groups.userIdentity, webhookHelpers.userIdentity);
   const describe = () => `GladlyClient <${config.baseUrl}>`;
   // Credentials live only in closures; these keep printing and serializing the client harmless.
   return Object.assign(Object.create(null) as object, client, groups, {
     baseUrl: config.baseUrl,
     rateLimit: { counts: transport.counts, disconnect: transport.disconnect },
+    hydrate: webhookHelpers.hydrate,
     toString: describe,
     toJSON: () => ({ baseUrl: config.baseUrl }),
     [Symbol.for("nodejs.util.inspect.custom")]: describe,

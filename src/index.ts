@@ -14,3 +14,4 @@ export { EVENT_ENTITIES, EVENT_LAG_MS, type EventEntity, type EventOf, type Even
 export type { DownloadProgress, ExportedCustomer, ExportRecords } from "./streams/export.ts";
 export { GladlyStreamError } from "./streams/lines.ts";
 export type { ReportStream } from "./streams/reports.ts";
+export { GladlyWebhookLimitError, type EnsureWebhookOptions, type Hydrated, MAX_WEBHOOKS } from "./webhook-client.ts";

@@ -99,3 +99,21 @@ It is vendored byte-identical and never edited; defects are repaired in code (se
 To take a newer published spec: \`npm run generate -- --from <path-or-https-url>\`.
 `;
 }
+
+/** The `type` literal of every member of the WebhookEvent union, for runtime checks. */
+export function emitWebhookEvents(spec: Spec, source: SourceInfo): string {
+  const schemas = spec.components.schemas ?? {};
+  const union = schemas.WebhookEvent as { oneOf?: { $ref: string }[] } | undefined;
+  const types = (union?.oneOf ?? []).map((member) => {
+    const schema = schemas[member.$ref.split("/").pop()!] as { properties?: { type?: { enum?: string[] } } };
+    const literal = schema.properties?.type?.enum?.[0];
+    if (!literal) throw new Error(`webhook event ${member.$ref} has no type literal`);
+    return literal;
+  });
+  return `${banner(source)}
+/** Every webhook event type Gladly documents. */
+export const webhookEventTypes = ${JSON.stringify(types, null, 2)} as const;
+
+export type WebhookEventType = (typeof webhookEventTypes)[number];
+`;
+}

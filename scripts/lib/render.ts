@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import YAML from "yaml";
-import { emitManifest, emitNamedTypes, emitRepairsDoc, emitSchema, emitSourceDoc, type SourceInfo } from "./emit.ts";
+import { emitManifest, emitNamedTypes, emitRepairsDoc, emitSchema, emitSourceDoc, emitWebhookEvents, type SourceInfo } from "./emit.ts";
 import { buildManifest } from "./manifest.ts";
 import { type RepairReport, normalize } from "./normalize.ts";
 import type { Json } from "./spec.ts";
@@ -16,6 +16,7 @@ export async function renderAll(specText: string): Promise<{ files: Map<string, 
     ["generated/schema.ts", await emitSchema(spec, source)],
     ["generated/types.ts", emitNamedTypes(spec, source)],
     ["generated/operations.ts", emitManifest(buildManifest(spec), source)],
+    ["generated/webhook-events.ts", emitWebhookEvents(spec, source)],
     ["openapi/REPAIRS.md", emitRepairsDoc(report, source)],
     ["openapi/SOURCE.md", emitSourceDoc(source, Buffer.byteLength(specText))],
   ]);

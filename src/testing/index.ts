@@ -7,4 +7,4 @@
 export { startFakeGladly, type FakeGladly, type FakeGladlyOptions, type FakeRequestRecord } from "./fake.ts";
 export { type Fault, type FaultHandle, type FaultMatch, networkFaults } from "./faults.ts";
 export { FakeClock, FakeState, type FakeEvent } from "./state.ts";
-export { responseProblems } from "./validate.ts";
+export { responseProblems, schemaProblems } from "./validate.ts";

@@ -112,3 +112,11 @@ export function responseProblems(op: OperationEntry, status: number, body: unkno
   const validate = cache.get(key)!;
   return validate(body) ? [] : toDetails(validate.errors);
 }
+
+/** For tests: does a value match a named component schema of the spec? */
+export function schemaProblems(component: string, value: unknown): ErrorDetail[] {
+  const key = `component ${component}`;
+  if (!cache.has(key)) cache.set(key, bodies.compile({ $ref: `${SPEC_ID}#/components/schemas/${component}` }));
+  const validate = cache.get(key)!;
+  return validate(value) ? [] : toDetails(validate.errors);
+}

@@ -1,6 +1,8 @@
 /** The README's examples, compiled: if the README shows it, it type-checks. */
 import { describe, it } from "vitest";
+import { createServer } from "node:http";
 import { GladlyConflictError, type GladlyLimiter, type WebhookEvent, createGladlyClient } from "../../src/index.ts";
+import { createWebhookHandler } from "../../src/webhooks.ts";
 
 describe("README examples", () => {
   it("compile as written", async () => {
@@ -49,6 +51,24 @@ describe("README examples", () => {
         onRateLimited: ({ method, url, retryAfterMs }) => void [method, url, retryAfterMs],
       },
     });
+    const handler = createWebhookHandler({
+      verify: { credentials: { username: "gladly", password: process.env.WEBHOOK_PASSWORD! } },
+      on: {
+        "CONVERSATION/CLOSED": async (event) => {
+          const { conversation, customer } = await gladly.hydrate(event);
+          console.log(`${customer?.name} closed ${conversation?.id}`);
+        },
+        "TASK/CREATED": (event) => console.log("task", event.content.taskId),
+      },
+      onError: (error, event) => console.error(event?.type, error),
+      budgetMs: 10_000,
+    });
+    createServer(handler.node).listen(3000);
+    const merge = (content: unknown) => content;
+    const POST = createWebhookHandler({ verify: { headers: { "X-Gladly-Token": process.env.TOKEN! } }, on: { "CUSTOMER/MERGED": (e) => merge(e.content) } });
+    void POST;
+    const token: string = await gladly.userIdentity.createToken({ email: "francis@example.com" });
+    void token;
     const onEvent = (event: WebhookEvent) => {
       switch (event.type) {
         case "CONVERSATION/CLOSED":
