@@ -3,7 +3,7 @@
  * same run (plain openapi-fetch, raw fetch, naive code), and written to bench/results.json.
  * Servers are on loopback only; emulated limits are scaled (50/s) to keep the run short.
  */
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, execFile, fork } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import Bottleneck from "bottleneck";
@@ -12,6 +12,8 @@ import type { paths } from "../generated/schema.ts";
 import { GladlyError, createGladlyClient } from "../src/index.ts";
 import { type FakeGladly, type FakeRequestRecord, networkFaults, startFakeGladly } from "../src/testing/index.ts";
 import { startRedis } from "../test/helpers/redis.ts";
+import { bundlePublicAnswers } from "../scripts/size.ts";
+import { gzipSync } from "node:zlib";
 
 type Metrics = Record<string, number>;
 const metrics: Metrics = {};
@@ -226,6 +228,27 @@ async function ndjson(): Promise<void> {
   targets.ndjson_throughput_ratio = ">= 0.8";
 }
 
+/** The published package: how large it packs, and how long a cold `import` of it takes. */
+async function packageSize(): Promise<void> {
+  log("package: build, pack (dry run), cold import of the built entry");
+  const root = here("../");
+  const run = (command: string, args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile(command, args, { cwd: root, maxBuffer: 16 << 20 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    );
+  await run("npm", ["run", "-s", "build"]);
+  const packed = JSON.parse(await run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"])) as { size: number }[];
+  metrics.packed_bytes = packed[0]!.size;
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const script = `const t = performance.now(); await import(${JSON.stringify(`${root}dist/index.js`)}); console.log(performance.now() - t);`;
+    times.push(Number(await run(process.execPath, ["--input-type=module", "-e", script])));
+  }
+  metrics.cold_import_ms = round(percentile(times, 50), 1);
+  metrics.public_answers_gzip_bytes = gzipSync(await bundlePublicAnswers(), { level: 9 }).length;
+  targets.public_answers_gzip_bytes = "<= 5120";
+}
+
 function meets(value: number, target: string): boolean {
   const [op, raw] = target.includes(" ") ? (target.split(" ") as [string, string]) : ["=", target];
   const bound = Number(raw);
@@ -251,6 +274,7 @@ async function main(): Promise<void> {
   if (wanted("adaptive")) await adaptive();
   if (wanted("faults")) await faults();
   if (wanted("ndjson")) await ndjson();
+  if (wanted("package")) await packageSize();
 
   const rows = Object.entries(metrics).map(([name, value]) => {
     const target = targets[name];
