@@ -5,6 +5,7 @@ const library = {
   testing: "src/testing/index.ts",
   "public-answers": "src/public-answers.ts",
   webhooks: "src/webhooks.ts",
+  mcp: "src/mcp.ts",
 };
 
 export default defineConfig([

@@ -95,7 +95,7 @@ export type GladlyOperations = { [G in GroupName]: Group<G> };
  */
 const IDEMPOTENT_POSTS = new Set(["addTopicToConversation", "updateConversationFreeformTopics", "redactContent", "generateReport", "generateWorkSessionReport", "createUserIdentityJWT"]);
 
-function isIdempotent(op: OperationEntry): boolean {
+export function isIdempotent(op: OperationEntry): boolean {
   return op.method !== "POST" || op.createdResource !== null || IDEMPOTENT_POSTS.has(op.operationId);
 }
 

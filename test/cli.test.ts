@@ -230,3 +230,22 @@ describe("streaming commands", () => {
     expect(second.ids).toEqual(["cli-task-2"]);
   }, 30_000);
 });
+
+describe("gladly mcp", () => {
+  it("serves the tools over stdio to an MCP client", async () => {
+    const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
+    const { StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js");
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: ["--import", "tsx", MAIN, "mcp", "--tags", "organization,teams"],
+      env: { PATH: process.env.PATH ?? "", GLADLY_BASE_URL: fake.url, GLADLY_AGENT_EMAIL: fake.agentEmail, GLADLY_API_TOKEN: fake.apiToken },
+    });
+    const client = new Client({ name: "cli-test", version: "1" });
+    await client.connect(transport);
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(["getOrganization", "getTeam", "getTeams"]);
+    const result = await client.callTool({ name: "getTeams", arguments: {} });
+    expect((result.content as { text: string }[])[0]!.text).toContain("Tier 1");
+    await client.close();
+  }, 30_000);
+});

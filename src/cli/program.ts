@@ -208,6 +208,30 @@ export function buildProgram(io: CliIo): Command {
     });
 
   program
+    .command("mcp")
+    .description("serve Gladly's operations as MCP tools over stdio (read-only unless --allow-writes)")
+    .option("--allow-writes", "offer operations that create or change data")
+    .option("--allow-destructive", "also offer deletions and redaction")
+    .option("--tags <groups...>", "only these groups (repeat, or separate with commas)")
+    .option("--max-response-chars <n>", "cut longer answers, with a note on narrowing", (v) => Number(v), 20_000)
+    .action(async (options: { allowWrites?: boolean; allowDestructive?: boolean; tags?: string[]; maxResponseChars: number }) => {
+      const globals = program.opts<{ sandbox?: boolean; baseUrl?: string }>();
+      const { createGladlyMcpServer } = await import("../mcp.ts");
+      const { StdioServerTransport } = await import("@modelcontextprotocol/sdk/server/stdio.js");
+      const server = createGladlyMcpServer(clientFor(io, globals), {
+        ...(options.allowWrites && { allowWrites: true }),
+        ...(options.allowDestructive && { allowDestructive: true }),
+        ...(options.tags && { tags: splitList(options.tags) }),
+        maxResponseChars: options.maxResponseChars,
+      });
+      const closed = new Promise<void>((resolve) => (server.onclose = resolve));
+      await server.connect(new StdioServerTransport());
+      // Ends when the MCP client goes away (stdin closes) or on Ctrl-C.
+      await Promise.race([io.untilInterrupted(), closed]);
+      await server.close();
+    });
+
+  program
     .command("demo")
     .description("the tour behind `npm start`: a fake Gladly, or read-only against your organization")
     .action(async () => {
