@@ -50,8 +50,15 @@ function toJsonSchema(node: unknown, seen: string[] = []): unknown {
     out[key] = key === "properties" && typeof value === "object" && value !== null ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonSchema(v, seen)])) : toJsonSchema(value, seen);
   }
   if (source.nullable === true && typeof out.type === "string") out.type = [out.type, "null"];
+  // Gladly writes formats in prose ("ISO 8601", "RFC3339"); strict validators reject those, so they move to the description.
+  if (typeof out.format === "string" && !STANDARD_FORMATS.has(out.format)) {
+    out.description = [out.description, `Format: ${out.format}.`].filter(Boolean).join(" ");
+    delete out.format;
+  }
   return out;
 }
+
+const STANDARD_FORMATS = new Set(["date-time", "date", "time", "duration", "email", "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6", "uri", "uri-reference", "iri", "iri-reference", "uuid", "uri-template", "json-pointer", "relative-json-pointer", "regex", "int32", "int64", "float", "double", "byte", "binary", "password"]);
 
 function operationSpec(op: OperationEntry): { item: Schema; operation: Schema } {
   const item = spec.paths[op.path] as Schema;

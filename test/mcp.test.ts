@@ -29,7 +29,7 @@ describe("tools", () => {
     const { tools } = await client.listTools();
     const gets = Object.values(operations).filter((o) => o.method === "GET").map((o) => o.operationId).sort();
     expect(tools.map((t) => t.name).sort()).toEqual(gets);
-    const ajv = new Ajv.default({ strict: false });
+    const ajv = new Ajv.default({ strict: false, logger: { log: () => undefined, warn: (message: string) => { throw new Error(message); }, error: (message: string) => { throw new Error(message); } } });
     for (const tool of tools) {
       expect(() => ajv.compile(tool.inputSchema), tool.name).not.toThrow();
       expect(tool.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true });
