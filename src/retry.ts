@@ -2,6 +2,7 @@ import { parseRetryAfter } from "./errors.ts";
 import type { Hooks } from "./hooks.ts";
 import { AttemptTimeoutError, type BodyKind, type CallControl, callSignal } from "./send.ts";
 import type { Send } from "./transport.ts";
+import { sleep } from "./sleep.ts";
 
 export interface RetryOptions {
   /** Retries after the first attempt (default 3; 0 turns retrying off). */
@@ -46,19 +47,6 @@ function responseReason(status: number, idempotent: boolean): string | undefined
   return undefined;
 }
 
-const sleep = (ms: number, signal?: AbortSignal | null) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", abort);
-      resolve();
-    }, ms);
-    const abort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", abort, { once: true });
-  });
 
 /**
  * Retries 429s (honouring Retry-After), 502/503/504 and network failures with exponential

@@ -2,6 +2,7 @@ import type { operations as OperationTypes } from "../../generated/schema.ts";
 import { GladlyInputError } from "../errors.ts";
 import { type CallOptions, type OperationContext, openStream } from "../operations.ts";
 import { jsonLines } from "./lines.ts";
+import { sleep } from "../sleep.ts";
 
 /** One line of `GET /events`: every event type Gladly streams, narrowable by `type`. */
 export type GladlyEvent = OperationTypes["getEvents"]["responses"][200]["content"]["application/x-jsonlines"];
@@ -91,17 +92,6 @@ function decodeCursor(text: string): Cursor {
   throw new GladlyInputError("cursor", "is not a cursor from events.tail");
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 
 export function createEventHelpers(ctx: OperationContext) {
   async function* window<E extends EventEntity>(entities: readonly E[], from: number, to: number, options: Pick<CallOptions, "signal" | "priority" | "timeout">): AsyncGenerator<EventOf<E>> {
@@ -175,7 +165,8 @@ export function createEventHelpers(ctx: OperationContext) {
           state.seen = atEdge;
           options.onCursor?.(cursorText());
         }
-        await sleep(interval, signal);
+        // An abort ends the wait; the loop condition then ends the tail.
+        await sleep(interval, signal).catch(() => undefined);
       }
     }
     const cursorText = () => encodeCursor({ v: 1, from: state.from, seen: [...state.seen] });

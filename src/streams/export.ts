@@ -8,6 +8,7 @@ import { GladlyError, GladlyInputError } from "../errors.ts";
 import { type CallOptions, type OperationContext, openStream } from "../operations.ts";
 import type { GladlyOperations } from "../operations.ts";
 import { jsonLines } from "./lines.ts";
+import { sleep } from "../sleep.ts";
 
 /** A customer as export files carry it (flatter than the API's Customer). */
 export interface ExportedCustomer {
@@ -39,19 +40,6 @@ export interface DownloadProgress {
   files: number;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", stop);
-      resolve();
-    }, ms);
-    const stop = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", stop, { once: true });
-  });
 
 export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOperations["export"]) {
   /** The records of one export file, parsed as the NDJSON arrives: constant memory at any size. */
