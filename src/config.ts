@@ -1,3 +1,4 @@
+import packageJson from "../package.json" with { type: "json" };
 import { GladlyInputError } from "./errors.ts";
 import { type Hooks, combineHooks, debugEnabled, debugHooks } from "./hooks.ts";
 import type { RateLimitOptions } from "./rate-limit.ts";
@@ -126,4 +127,5 @@ export function resolveConfig(options: GladlyClientOptions = {}): ResolvedConfig
   };
 }
 
-export const VERSION = "0.0.0";
+/** The package's own version, for User-Agent (changesets bumps package.json; this follows). */
+export const VERSION: string = packageJson.version;
