@@ -1,11 +1,9 @@
 import type { BusinessHours, Webhook } from "../../../generated/types.ts";
+import { MAX_WEBHOOKS } from "../../webhook-client.ts";
 import { FakeHttpError, invalid, notFound, taken } from "../http-error.ts";
-import type { FakeState } from "../state.ts";
 import { customerFor } from "./conversations.ts";
 import { type Handlers, created, json, noContent } from "./types.ts";
 
-/** Gladly's documented cap on webhooks per organization. */
-export const MAX_WEBHOOKS = 20;
 
 function found<T>(map: Map<string, T>, id: string, what: string, attr: string): T {
   const value = map.get(id);
