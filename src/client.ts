@@ -63,7 +63,7 @@ export function createGladlyClient(options?: GladlyClientOptions): GladlyClient 
   Object.assign(groups.export, createExportHelpers(context, groups.export));
   Object.assign(groups.reports, createReportHelpers(context));
   Object.assign(groups.conversations, createMediaHelpers(context));
-  const webhookHelpers = createWebhookClientHelpers(groups);
+  const webhookHelpers = createWebhookClientHelpers(groups, config.baseUrl);
   Object.assign(groups.webhooks, webhookHelpers.webhooks);
   Object.assign(groups.userIdentity, webhookHelpers.userIdentity);
   const describe = () => `GladlyClient <${config.baseUrl}>`;

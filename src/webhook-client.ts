@@ -33,7 +33,7 @@ export interface EnsureWebhookOptions {
 const E164 = /^\+[1-9]\d{6,14}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export function createWebhookClientHelpers(groups: GladlyOperations) {
+export function createWebhookClientHelpers(groups: GladlyOperations, baseUrl: string) {
   /** Reads something, or undefined when Gladly no longer has it (deleted since the event). */
   const maybe = <T>(read: () => Promise<T>) => read().catch((error: unknown) => (error instanceof GladlyNotFoundError ? undefined : Promise.reject(error)));
 
@@ -83,7 +83,7 @@ export function createWebhookClientHelpers(groups: GladlyOperations) {
     }
     const all = await groups.webhooks.getWebhooks();
     if (all.length >= MAX_WEBHOOKS) {
-      throw new GladlyWebhookLimitError(`the organization already has ${all.length} webhooks, Gladly's limit is ${MAX_WEBHOOKS}: delete one or reuse one (${all.map((w) => w.url).join(", ")})`, { method: "POST", url: "/webhooks" });
+      throw new GladlyWebhookLimitError(`the organization already has ${all.length} webhooks, Gladly's limit is ${MAX_WEBHOOKS}: delete one or reuse one (${all.map((w) => w.url).join(", ")})`, { method: "POST", url: `${baseUrl}/webhooks` });
     }
     const { response } = await groups.webhooks.createWebhook({ body: settings }, { raw: true });
     const location = response.headers.get("location") ?? "";
@@ -110,7 +110,7 @@ export function createWebhookClientHelpers(groups: GladlyOperations) {
           : undefined;
     if (!body) throw new GladlyInputError("email" in who ? "email" : "phone", "email" in who ? `${JSON.stringify(who.email)} is not an email address` : `${JSON.stringify(who.phone)} is not an E.164 phone number (like +14155550100)`);
     const { token } = await groups.userIdentity.createUserIdentityJWT({ body });
-    if (!token) throw new GladlyError("Gladly answered without a token", { method: "POST", url: "/user-identity-jwt" });
+    if (!token) throw new GladlyError("Gladly answered without a token", { method: "POST", url: `${baseUrl}/user-identity-jwt` });
     return token;
   }
 

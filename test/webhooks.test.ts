@@ -167,6 +167,7 @@ describe("client helpers against the fake", () => {
     const error = await gladly().webhooks.ensureWebhook({ url: "https://hooks.example.com/one-too-many", events: ["TASK/CREATED"] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GladlyWebhookLimitError);
     expect((error as Error).message).toContain("Gladly's limit is 20");
+    expect((error as GladlyWebhookLimitError).url).toBe(`${fake.url}/api/v1/webhooks`);
   });
 
   it("hydrate fetches what an event refers to", async () => {
