@@ -193,3 +193,44 @@ describe("client helpers against the fake", () => {
 function of(type: string): WebhookEvent {
   return examples.find((e) => e.event.type === type)!.event;
 }
+
+describe("deliveries from the fake Gladly", () => {
+  it("PINGs on create, delivers subscribed events with the configured secrets, retries, then deactivates", async () => {
+    const fake = await startFakeGladly({ rateLimit: false, deliverWebhooks: { retryDelaysMs: [10, 10, 10, 10] } });
+    const got: string[] = [];
+    let failing = false;
+    const handler = createWebhookHandler({
+      verify: { credentials: { username: "gladly", password: "pw" }, headers: { "X-Gladly-Token": "t-1" } },
+      on: {
+        "CUSTOMER_PROFILE/CREATED": (event) => {
+          if (failing) throw new Error("down");
+          got.push(event.content.customerId as string);
+        },
+      },
+    });
+    const server = createServer((req, res) => void handler.node(req, res));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+    try {
+      const gladly = createGladlyClient({ ...fake.clientOptions(), rateLimit: false });
+      const { webhookId } = await gladly.webhooks.ensureWebhook({ url: endpoint, events: ["CUSTOMER_PROFILE/CREATED"], credentials: { username: "gladly", password: "pw" }, headers: { "X-Gladly-Token": "t-1" } });
+      expect(fake.deliveries[0]).toMatchObject({ webhookId, type: "PING", status: 200 });
+
+      await gladly.customers.createCustomer({ body: { id: "delivered-1" } });
+      await fake.webhooksSettled();
+      expect(got).toEqual(["delivered-1"]);
+
+      failing = true;
+      await gladly.customers.createCustomer({ body: { id: "delivered-2" } });
+      await fake.webhooksSettled();
+      expect(fake.deliveries.filter((d) => d.type === "CUSTOMER_PROFILE/CREATED" && d.status === 500).map((d) => d.attempt)).toEqual([1, 2, 3, 4, 5]);
+      expect(await gladly.webhooks.getWebhook({ webhookId })).toMatchObject({ enabled: false, disabledAtDueToRetryLimit: expect.any(String) });
+
+      // A webhook whose endpoint does not answer the PING is refused, as Gladly refuses it.
+      await expect(gladly.webhooks.createWebhook({ body: { url: "http://127.0.0.1:9/nothing", events: ["TASK/CREATED"], enabled: true } })).rejects.toThrow(/PING/);
+    } finally {
+      server.close();
+      await fake.close();
+    }
+  });
+});

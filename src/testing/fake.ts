@@ -9,6 +9,7 @@ import { seededRandom } from "./ids.ts";
 import { SlidingWindow } from "./rate-limit.ts";
 import { BASE_PATH, matchRoute } from "./router.ts";
 import { FakeClock, FakeState } from "./state.ts";
+import { type DeliveryRecord, WebhookDelivery } from "./webhook-delivery.ts";
 import { validateBody, validateQuery } from "./validate.ts";
 
 export interface FakeGladlyOptions {
@@ -28,6 +29,11 @@ export interface FakeGladlyOptions {
   apiToken?: string;
   /** Largest request body accepted, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Deliver events to registered webhooks (loopback URLs only), with a PING on create and on a URL
+   * change. Off by default; `true`, or the pauses between the 4 retries (Gladly: over an hour; default 50–400 ms).
+   */
+  deliverWebhooks?: boolean | { retryDelaysMs?: number[] };
 }
 
 export interface FakeRequestRecord {
@@ -57,6 +63,10 @@ export interface FakeGladly {
   readonly clock: FakeClock;
   /** Every request answered, in order. */
   readonly requests: FakeRequestRecord[];
+  /** Every webhook delivery attempt (with `deliverWebhooks`). */
+  readonly deliveries: DeliveryRecord[];
+  /** Resolves when the webhook deliveries under way, retries included, are done. */
+  webhooksSettled(): Promise<void>;
   /** Options for createGladlyClient that point at this fake. */
   clientOptions(): { baseUrl: string; agentEmail: string; apiToken: string };
   /** Make the next matching requests fail, stall or break (see Fault). */
@@ -116,6 +126,11 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
   const corsOrigins = options.corsOrigins ?? "*";
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
   const faults = new FaultQueue(seededRandom((options.seed ?? 1) + 1));
+  const delivery = new WebhookDelivery(state, (typeof options.deliverWebhooks === "object" && options.deliverWebhooks.retryDelaysMs) || [50, 100, 200, 400]);
+  if (options.deliverWebhooks) {
+    state.onEvent = (event) => delivery.dispatch(event);
+    state.pingWebhook = (webhook) => delivery.ping(webhook);
+  }
   const requests: FakeRequestRecord[] = [];
   let origin = "";
 
@@ -292,6 +307,8 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
     state,
     clock,
     requests,
+    deliveries: delivery.deliveries,
+    webhooksSettled: () => delivery.settled(),
     clientOptions: () => ({ baseUrl: origin, agentEmail, apiToken }),
     inject: (fault) => faults.add(fault),
     close: () =>

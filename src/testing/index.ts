@@ -8,3 +8,4 @@ export { startFakeGladly, type FakeGladly, type FakeGladlyOptions, type FakeRequ
 export { type Fault, type FaultHandle, type FaultMatch, networkFaults } from "./faults.ts";
 export { FakeClock, FakeState, type FakeEvent } from "./state.ts";
 export { responseProblems, schemaProblems } from "./validate.ts";
+export type { DeliveryRecord } from "./webhook-delivery.ts";

@@ -118,8 +118,15 @@ export class FakeState {
   emit(type: string, content: Record<string, unknown>, initiator: FakeEvent["initiator"] = { id: this.apiUserId, type: "API" }): FakeEvent {
     const event = { id: this.newId(), type, timestamp: this.now(), initiator, content };
     this.events.push(event);
+    this.onEvent?.(event);
     return event;
   }
+
+  /** Called for every event as it happens (the fake delivers webhooks from here). */
+  onEvent: ((event: FakeEvent) => void) | undefined;
+
+  /** Set by the fake: pings a webhook, answering the status its endpoint gave. */
+  pingWebhook: ((webhook: Webhook & { id: string }) => Promise<number>) | undefined;
 
   get apiUserId(): string {
     return [...this.agents.keys()][0]!;

@@ -1,6 +1,7 @@
 import type { BusinessHours, Webhook } from "../../../generated/types.ts";
 import { MAX_WEBHOOKS } from "../../webhook-client.ts";
 import { FakeHttpError, invalid, notFound, taken } from "../http-error.ts";
+import type { FakeState } from "../state.ts";
 import { customerFor } from "./conversations.ts";
 import { type Handlers, created, json, noContent } from "./types.ts";
 
@@ -15,6 +16,13 @@ function found<T>(map: Map<string, T>, id: string, what: string, attr: string): 
 function publicWebhook(webhook: Webhook & { id: string }) {
   const { credentials, headers, ...rest } = webhook;
   return { ...rest, hasCredentials: credentials !== undefined, headerKeys: Object.keys(headers ?? {}) };
+}
+
+/** Gladly PINGs a new (or moved) webhook and refuses it unless the endpoint answers 200. */
+async function requirePong(state: FakeState, webhook: Webhook & { id: string }): Promise<void> {
+  if (!state.pingWebhook) return;
+  const status = await state.pingWebhook(webhook);
+  if (status !== 200) throw invalid("url", `the webhook endpoint answered the PING with ${status || "no response"}; it must answer 200`);
 }
 
 function checkWebhookUrl(url: string | undefined): void {
@@ -86,18 +94,20 @@ export const organizationHandlers: Handlers = {
 
   getWebhooks: ({ state }) => json([...state.webhooks.values()].map(publicWebhook)),
   getWebhook: ({ state, params }) => json(publicWebhook(found(state.webhooks, params.webhookId!, "webhook", "webhookId"))),
-  createWebhook({ state, body }) {
+  async createWebhook({ state, body }) {
     if (state.webhooks.size >= MAX_WEBHOOKS) throw invalid("webhooks", `an organization can have at most ${MAX_WEBHOOKS} webhooks`, "too_long");
     if (!body.url) throw invalid("url", "url cannot be blank", "blank");
     checkWebhookUrl(body.url);
     const now = state.now();
     const webhook = { ...(body as Webhook), id: state.newId(), enabled: body.enabled ?? true, createdAt: now, updatedAt: now };
+    await requirePong(state, webhook);
     state.webhooks.set(webhook.id, webhook);
     return created(`/api/v1/webhooks/${webhook.id}`);
   },
-  updateWebhook({ state, params, body }) {
+  async updateWebhook({ state, params, body }) {
     const webhook = found(state.webhooks, params.webhookId!, "webhook", "webhookId");
     checkWebhookUrl(body.url);
+    if (body.url !== undefined && body.url !== webhook.url) await requirePong(state, { ...webhook, ...(body as Webhook), id: webhook.id });
     Object.assign(webhook, body, { id: webhook.id, updatedAt: state.now() });
     return noContent();
   },
