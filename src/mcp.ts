@@ -164,3 +164,28 @@ export function createGladlyMcpServer(client: GladlyClient, options: GladlyMcpOp
   });
   return server;
 }
+
+/**
+ * Serves the tools over Streamable HTTP on 127.0.0.1 (stateless: each POST is answered by a fresh
+ * server over the same client). Loopback only: the client holds the organization's API token.
+ */
+export async function serveGladlyMcpHttp(client: GladlyClient, options: GladlyMcpOptions & { port?: number } = {}): Promise<{ url: string; close(): Promise<void> }> {
+  const { createServer } = await import("node:http");
+  const { StreamableHTTPServerTransport } = await import("@modelcontextprotocol/sdk/server/streamableHttp.js");
+  const http = createServer((req, res) => {
+    if (req.url?.split("?")[0] !== "/mcp") {
+      res.writeHead(404).end();
+      return;
+    }
+    const server = createGladlyMcpServer(client, options);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on("close", () => void Promise.all([transport.close(), server.close()]));
+    void server.connect(transport).then(() => transport.handleRequest(req, res));
+  });
+  await new Promise<void>((resolve) => http.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const { port } = http.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    close: () => new Promise((resolve) => http.close(() => resolve())),
+  };
+}

@@ -105,3 +105,18 @@ describe("calls", () => {
     expect(text(media)).toMatch(/^getMedia returned \d+ bytes of audio\/mpeg, not shown here\.$/);
   });
 });
+
+describe("Streamable HTTP", () => {
+  it("serves the same tools on a loopback URL", async () => {
+    const { serveGladlyMcpHttp } = await import("../src/mcp.ts");
+    const { StreamableHTTPClientTransport } = await import("@modelcontextprotocol/sdk/client/streamableHttp.js");
+    const served = await serveGladlyMcpHttp(createGladlyClient({ ...fake.clientOptions(), rateLimit: false }), { tags: ["teams"] });
+    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const client = new Client({ name: "http-test", version: "1" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(served.url)));
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(["getTeam", "getTeams"]);
+    expect(text(await client.callTool({ name: "getTeams", arguments: {} }))).toContain("Tier 1");
+    await client.close();
+    await served.close();
+  });
+});

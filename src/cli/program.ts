@@ -214,16 +214,26 @@ export function buildProgram(io: CliIo): Command {
     .option("--allow-destructive", "also offer deletions and redaction")
     .option("--tags <groups...>", "only these groups (repeat, or separate with commas)")
     .option("--max-response-chars <n>", "cut longer answers, with a note on narrowing", (v) => Number(v), 20_000)
-    .action(async (options: { allowWrites?: boolean; allowDestructive?: boolean; tags?: string[]; maxResponseChars: number }) => {
+    .option("--http <port>", "serve Streamable HTTP on 127.0.0.1:<port>/mcp instead of stdio", (v) => Number(v))
+    .action(async (options: { allowWrites?: boolean; allowDestructive?: boolean; tags?: string[]; maxResponseChars: number; http?: number }) => {
       const globals = program.opts<{ sandbox?: boolean; baseUrl?: string }>();
-      const { createGladlyMcpServer } = await import("../mcp.ts");
-      const { StdioServerTransport } = await import("@modelcontextprotocol/sdk/server/stdio.js");
-      const server = createGladlyMcpServer(clientFor(io, globals), {
+      const { createGladlyMcpServer, serveGladlyMcpHttp } = await import("../mcp.ts");
+      const settings = {
         ...(options.allowWrites && { allowWrites: true }),
         ...(options.allowDestructive && { allowDestructive: true }),
         ...(options.tags && { tags: splitList(options.tags) }),
         maxResponseChars: options.maxResponseChars,
-      });
+      };
+      if (options.http !== undefined) {
+        if (!Number.isInteger(options.http) || options.http < 0 || options.http > 65535) throw new UsageError(`--http ${options.http}: not a port number`);
+        const served = await serveGladlyMcpHttp(clientFor(io, globals), { ...settings, port: options.http });
+        io.stderr.write(`gladly MCP server on ${served.url}\n`);
+        await io.untilInterrupted();
+        await served.close();
+        return;
+      }
+      const { StdioServerTransport } = await import("@modelcontextprotocol/sdk/server/stdio.js");
+      const server = createGladlyMcpServer(clientFor(io, globals), settings);
       const closed = new Promise<void>((resolve) => (server.onclose = resolve));
       await server.connect(new StdioServerTransport());
       // Ends when the MCP client goes away (stdin closes) or on Ctrl-C.
