@@ -173,24 +173,37 @@ export async function readErrorBody(response: Response): Promise<unknown> {
   }
 }
 
+/** The path of a URL for a message (the URL itself when it does not parse). */
+export function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}
+
+/** One of Gladly's error details as a message reads it: `attr: detail (code)`. */
+export function formatErrorDetail(detail: GladlyErrorDetail): string {
+  return `${detail.attr ? `${detail.attr}: ` : ""}${detail.detail || detail.code} (${detail.code})`;
+}
+
+/** A response's `Retry-After`, in milliseconds from now, when it has one. */
+export function retryAfterMs(response: Response): number | undefined {
+  const seconds = parseRetryAfter(response.headers.get("retry-after"));
+  return seconds === undefined ? undefined : seconds * 1000;
+}
+
 /** Maps a non-success response to the matching error class. */
 export function errorFromResponse(response: Response, body: unknown, method: string, url: string): GladlyError {
   const status = response.status;
   const errors = parseErrorDetails(body);
   const requestId = REQUEST_ID_HEADERS.map((h) => response.headers.get(h)).find((v): v is string => !!v);
-  const path = (() => {
-    try {
-      return new URL(url).pathname;
-    } catch {
-      return url;
-    }
-  })();
   const what = errors.length
-    ? errors.map((e) => `${e.attr ? `${e.attr}: ` : ""}${e.detail || e.code} (${e.code})`).join("; ")
+    ? errors.map(formatErrorDetail).join("; ")
     : typeof body === "string" && body
       ? excerpt(body)
       : response.statusText || "no details";
-  const message = `${method} ${path} → ${status}: ${what}`;
+  const message = `${method} ${pathOf(url)} → ${status}: ${what}`;
   const init: GladlyErrorInit = { status, method, url, requestId, errors, body };
   switch (true) {
     case status === 400:
@@ -216,11 +229,5 @@ export function errorFromResponse(response: Response, body: unknown, method: str
 export function connectionError(cause: unknown, method: string, url: string, stage = "request failed"): GladlyConnectionError {
   const reason = cause instanceof Error ? (cause.name === "AbortError" || cause.name === "TimeoutError" ? cause.name : cause.message) : String(cause);
   const inner = cause instanceof Error && cause.cause instanceof Error ? ` (${cause.cause.message})` : "";
-  let path = url;
-  try {
-    path = new URL(url).pathname;
-  } catch {
-    /* keep as is */
-  }
-  return new GladlyConnectionError(`${method} ${path}: ${stage}: ${reason}${inner}`, { method, url, cause });
+  return new GladlyConnectionError(`${method} ${pathOf(url)}: ${stage}: ${reason}${inner}`, { method, url, cause });
 }

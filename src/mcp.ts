@@ -7,7 +7,7 @@ import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema, typ
 import { type OperationEntry, operations } from "../generated/operations.ts";
 import type { GladlyClient } from "./client.ts";
 import { VERSION } from "./config.ts";
-import { GladlyError, GladlyInputError } from "./errors.ts";
+import { GladlyError, GladlyInputError, formatErrorDetail } from "./errors.ts";
 import { isIdempotent } from "./operations.ts";
 import { spec } from "./testing/spec.ts";
 
@@ -155,7 +155,7 @@ export function createGladlyMcpServer(client: GladlyClient, options: GladlyMcpOp
       return { content: [{ type: "text", text: render(op, data, max, truncated) }] };
     } catch (error) {
       if (error instanceof GladlyError) {
-        const details = error.errors.map((e) => `- ${e.attr ? `${e.attr}: ` : ""}${e.detail || e.code} (${e.code})`).join("\n");
+        const details = error.errors.map((e) => `- ${formatErrorDetail(e)}`).join("\n");
         return fail(`${error.message}${details ? `\n${details}` : ""}`);
       }
       if (error instanceof GladlyInputError) return fail(error.message);

@@ -8,6 +8,7 @@ import {
   connectionError,
   errorFromResponse,
   parseErrorDetails,
+  pathOf,
   readErrorBody,
 } from "./errors.ts";
 import type { RetryOptions } from "./retry.ts";
@@ -156,7 +157,7 @@ async function readSuccess(op: OperationEntry, response: Response, url: string, 
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new GladlyError(`${op.method} ${new URL(url).pathname} → ${response.status}: response body is not valid JSON`, {
+    throw new GladlyError(`${op.method} ${pathOf(url)} → ${response.status}: response body is not valid JSON`, {
       status: response.status,
       method: op.method,
       url,

@@ -4,7 +4,7 @@
  * (see `npm run size`), and it runs in Node, Deno, Bun and workers as well.
  */
 import type { operations } from "../generated/schema.ts";
-import { GladlyConnectionError, errorFromResponse, readErrorBody } from "./errors.ts";
+import { GladlyConnectionError, errorFromResponse, pathOf, readErrorBody } from "./errors.ts";
 import { normalizeBaseUrl, validateOrganization } from "./host.ts";
 import { pathSerializer } from "./path-params.ts";
 
@@ -88,7 +88,7 @@ export function createPublicAnswersClient(options: PublicAnswersClientOptions): 
       const aborted = signal?.aborted;
       const inBrowser = typeof document !== "undefined";
       const reason = aborted ? "aborted" : `${(cause as Error)?.message ?? String(cause)}${inBrowser ? ` (${CORS_HINT}, or the network is down)` : ""}`;
-      throw new GladlyConnectionError(`GET ${new URL(url).pathname}: request failed: ${reason}`, { method: "GET", url, cause });
+      throw new GladlyConnectionError(`GET ${pathOf(url)}: request failed: ${reason}`, { method: "GET", url, cause });
     }
     if (!response.ok) throw errorFromResponse(response, await readErrorBody(response), "GET", url);
     const data = (await response.json()) as T;

@@ -1,4 +1,4 @@
-import { parseRetryAfter } from "./errors.ts";
+import { retryAfterMs as retryAfterOf } from "./errors.ts";
 import type { Hooks } from "./hooks.ts";
 import { AttemptTimeoutError, type BodyKind, type CallControl, callSignal } from "./send.ts";
 import type { Send } from "./transport.ts";
@@ -92,8 +92,7 @@ export function withRetries(
         status = response.status;
         reason = responseReason(status, idempotent);
         if (status === 429) {
-          const seconds = parseRetryAfter(response.headers.get("retry-after"));
-          retryAfterMs = seconds === undefined ? undefined : seconds * 1000;
+          retryAfterMs = retryAfterOf(response);
           hooks.onRateLimited?.({ method: request.method, url: request.url, attempt, retryAfterMs: retryAfterMs ?? 0 });
         }
         if (!reason || !canRetry(attempt, started, options, retryAfterMs)) {

@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from "./config.ts";
-import { parseRetryAfter } from "./errors.ts";
+import { retryAfterMs } from "./errors.ts";
 import { type GladlyLimiter, type LimiterCounts, limitRequests, organizationLimiter } from "./rate-limit.ts";
 import { type RetryOptions, withRetries } from "./retry.ts";
 import { sendLayer } from "./send.ts";
@@ -34,11 +34,6 @@ export interface Transport {
   /** Closes what the limiter holds open (its Redis connections). */
   disconnect(): Promise<void>;
 }
-
-const retryAfterMs = (response: Response) => {
-  const seconds = parseRetryAfter(response.headers.get("retry-after"));
-  return seconds === undefined ? undefined : seconds * 1000;
-};
 
 /**
  * The layers every request passes, outermost first: credentials → retries → redirects → rate

@@ -1,4 +1,4 @@
-import { GladlyError, GladlyInputError } from "./errors.ts";
+import { GladlyError, GladlyInputError, pathOf } from "./errors.ts";
 import { isLoopback } from "./host.ts";
 import { BASE_PATH, matchRoute } from "./routes.ts";
 import type { BodyKind, CallControl } from "./send.ts";
@@ -104,7 +104,7 @@ export function followRedirects(next: Send): Send {
       const bodiless = request.method === "GET" || request.method === "HEAD";
       if (response.status !== 303 && !bodiless) return response;
       if (hop >= MAX_REDIRECTS) {
-        throw new GladlyError(`${first.method} ${new URL(first.url).pathname}: more than ${MAX_REDIRECTS} redirects`, { status: response.status, method: first.method, url: first.url });
+        throw new GladlyError(`${first.method} ${pathOf(first.url)}: more than ${MAX_REDIRECTS} redirects`, { status: response.status, method: first.method, url: first.url });
       }
       const target = new URL(location, request.url);
       const from = new URL(request.url);

@@ -1,4 +1,4 @@
-import { GladlyError } from "../errors.ts";
+import { GladlyError, pathOf } from "../errors.ts";
 
 /** A JSON Lines / NDJSON line that is not JSON: where it is, and a little of what it says. */
 export class GladlyStreamError extends GladlyError {
@@ -57,7 +57,7 @@ export async function* jsonLines<T>(response: Response, method: string): AsyncGe
       record = JSON.parse(text) as T;
     } catch (cause) {
       const excerpt = text.length > 120 ? `${text.slice(0, 120)}…` : text;
-      throw new GladlyStreamError(`${method} ${new URL(response.url || "http://invalid/").pathname}: line ${number} is not JSON: ${excerpt}`, {
+      throw new GladlyStreamError(`${method} ${pathOf(response.url)}: line ${number} is not JSON: ${excerpt}`, {
         url: response.url,
         method,
         status: response.status,
