@@ -75,13 +75,13 @@ export function createWebhookClientHelpers(groups: GladlyOperations, baseUrl: st
    */
   async function ensureWebhook(options: EnsureWebhookOptions): Promise<{ webhookId: string; created: boolean }> {
     if (!options.url) throw new GladlyInputError("url", "is required");
-    const existing = (await groups.webhooks.getWebhooks()).find((w) => w.url === options.url);
+    const all = await groups.webhooks.getWebhooks();
+    const existing = all.find((w) => w.url === options.url);
     const settings = { url: options.url, events: options.events, enabled: true, ...(options.name && { name: options.name }), ...(options.credentials && { credentials: options.credentials }), ...(options.headers && { headers: options.headers }) };
     if (existing?.id) {
       await groups.webhooks.updateWebhook({ webhookId: existing.id, body: settings });
       return { webhookId: existing.id, created: false };
     }
-    const all = await groups.webhooks.getWebhooks();
     if (all.length >= MAX_WEBHOOKS) {
       throw new GladlyWebhookLimitError(`the organization already has ${all.length} webhooks, Gladly's limit is ${MAX_WEBHOOKS}: delete one or reuse one (${all.map((w) => w.url).join(", ")})`, { method: "POST", url: `${baseUrl}/webhooks` });
     }
