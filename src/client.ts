@@ -1,11 +1,12 @@
 import createClient, { type Client } from "openapi-fetch";
-import type { OperationEntry } from "../generated/operations.ts";
 import type { paths } from "../generated/schema.ts";
 import { type GladlyClientOptions, resolveConfig } from "./config.ts";
+import { organizationLimiter } from "./limiter/organization.ts";
+import type { GladlyLimiter, LimiterCounts } from "./limiter/types.ts";
+import { createOpenapiFetchAdapter } from "./openapi-fetch-adapter.ts";
 import { type GladlyOperations, createOperationGroups } from "./operations.ts";
-import type { LimiterCounts } from "./rate-limit.ts";
-import { pathSerializer } from "./transport.ts";
-import { createTransport } from "./transport-chain.ts";
+import { pathSerializer } from "./path-params.ts";
+import { createPipeline } from "./pipeline/index.ts";
 import { createEventHelpers } from "./streams/events.ts";
 import { createExportHelpers } from "./streams/export.ts";
 import { createMediaHelpers } from "./streams/media.ts";
@@ -36,28 +37,25 @@ export type GladlyClient = Client<paths> &
     readonly conversations: GladlyOperations["conversations"] & ReturnType<typeof createMediaHelpers>;
     /** The API base every path is relative to, e.g. https://acme.gladly.com/api/v1. */
     readonly baseUrl: string;
-    /** The organization's shared limiter: `counts()` gives queue depth and budget in use. */
+    /** The organization's shared limiter: `counts()` gives queue depth, budget in use and Redis status. */
     readonly rateLimit: { counts(): LimiterCounts; disconnect(): Promise<void> };
   };
 
 export function createGladlyClient(options?: GladlyClientOptions): GladlyClient {
   const config = resolveConfig(options);
-  const transport = createTransport(config);
-  const client = createClient<paths>({
-    baseUrl: config.baseUrl,
-    fetch: transport.fetch,
-    headers: config.headers,
-    redirect: "manual",
-    pathSerializer,
-  });
-  const headersFor = (op: OperationEntry, extra?: Record<string, string>) => {
-    const headers: Record<string, string> = { ...config.headers };
-    if (op.auth) headers.authorization = config.authorization;
-    if (op.responseContentType) headers.accept = op.responseContentType;
-    if (extra) for (const [name, value] of Object.entries(extra)) headers[name.toLowerCase()] = value;
-    return headers;
-  };
-  const context = { baseUrl: config.baseUrl, followMergedCustomers: config.followMergedCustomers, transport, headersFor, onTruncated: config.hooks.onTruncated };
+  const limiter: GladlyLimiter | undefined =
+    config.rateLimit === false
+      ? undefined
+      : organizationLimiter(new URL(config.baseUrl).origin, {
+          ...config.rateLimit,
+          requestTimeoutMs: config.timeout,
+          onStatus: ({ redis, reason }) => config.hooks.onLimiter?.({ redis, reason }),
+        });
+  const send = createPipeline(config, limiter);
+  const adapter = createOpenapiFetchAdapter(send, config.baseUrl);
+  const client = createClient<paths>({ baseUrl: config.baseUrl, fetch: adapter.fetch, headers: config.headers, redirect: "manual", pathSerializer });
+  client.use(adapter.middleware);
+  const context = { baseUrl: config.baseUrl, followMergedCustomers: config.followMergedCustomers, send, headers: config.headers, onTruncated: config.hooks.onTruncated };
   const groups = createOperationGroups(context);
   Object.assign(groups.events, createEventHelpers(context));
   Object.assign(groups.export, createExportHelpers(context, groups.export));
@@ -70,7 +68,12 @@ export function createGladlyClient(options?: GladlyClientOptions): GladlyClient 
   // Credentials live only in closures; these keep printing and serializing the client harmless.
   return Object.assign(Object.create(null) as object, client, groups, {
     baseUrl: config.baseUrl,
-    rateLimit: { counts: transport.counts, disconnect: transport.disconnect },
+    rateLimit: {
+      counts: () => limiter?.counts?.() ?? { queued: 0, inWindow: 0 },
+      disconnect: async () => {
+        await limiter?.disconnect?.();
+      },
+    },
     hydrate: webhookHelpers.hydrate,
     toString: describe,
     toJSON: () => ({ baseUrl: config.baseUrl }),

@@ -1,8 +1,8 @@
 import packageJson from "../package.json" with { type: "json" };
 import { GladlyInputError } from "./errors.ts";
 import { type Hooks, combineHooks, debugEnabled, debugHooks } from "./hooks.ts";
-import type { RateLimitOptions } from "./rate-limit.ts";
-import type { RetryOptions } from "./retry.ts";
+import type { RateLimitOptions } from "./limiter/types.ts";
+import type { RetryOptions } from "./pipeline/retry.ts";
 import { normalizeBaseUrl, validateOrganization } from "./host.ts";
 
 export type GladlyEnvironment = "production" | "sandbox";
@@ -100,7 +100,8 @@ export function resolveConfig(options: GladlyClientOptions = {}): ResolvedConfig
     }
     baseUrl = normalizeBaseUrl(explicitBase);
   } else if (organization !== undefined) {
-    const org = validateOrganization(organization);
+    // Host names are case-insensitive; one spelling keeps one organization one budget.
+    const org = validateOrganization(organization).toLowerCase();
     baseUrl = `https://${org}.gladly.${environment === "sandbox" ? "qa" : "com"}/api/v1`;
   } else {
     throw new GladlyInputError("organization", "missing: pass organization (or baseUrl), or set GLADLY_ORGANIZATION");

@@ -91,9 +91,20 @@ export class GladlyRateLimitError extends GladlyError {
 export class GladlyServerError extends GladlyError {
   override name = "GladlyServerError";
 }
-/** No usable response: network failure, reset, timeout, abort, CORS refusal, or a body cut short. */
+/** No usable response: network failure, reset, timeout, CORS refusal, or a body cut short. */
 export class GladlyConnectionError extends GladlyError {
   override name = "GladlyConnectionError";
+}
+/**
+ * The caller's own AbortSignal ended the call: not a failure of Gladly or of the network, so
+ * type-ahead code can ignore it. `cause` is the signal's reason.
+ */
+export class GladlyAbortError extends GladlyError {
+  override name = "GladlyAbortError";
+}
+/** The shared rate limiter (Redis) could not be reached and `rateLimit.redisFallback` is "fail"; nothing was sent. */
+export class GladlyLimiterError extends GladlyError {
+  override name = "GladlyLimiterError";
 }
 /**
  * 301 on a customer route: the customer was merged into another. Thrown only when the client

@@ -18,6 +18,8 @@ export interface Hooks {
   onRateLimited?(info: RequestInfo & { retryAfterMs: number }): void;
   /** A list Gladly caps came back full: there may be more than it returned. */
   onTruncated?(info: { operationId: string; count: number; cap: number }): void;
+  /** The shared budget in Redis became unreachable (pacing locally, or failing, per `redisFallback`) or reachable again. */
+  onLimiter?(info: { redis: "connected" | "unavailable"; reason: string }): void;
 }
 
 type Log = (line: string) => void;
@@ -44,6 +46,7 @@ export function debugHooks(log: Log = (line) => console.error(line)): Hooks {
     onRetry: ({ method, url, delayMs, reason }) => log(`gladly-api ↻ ${method} ${pathOf(url)} in ${delayMs.toFixed(0)}ms: ${reason}`),
     onRateLimited: ({ method, url, retryAfterMs }) => log(`gladly-api ⏸ 429 on ${method} ${pathOf(url)}: pausing ${retryAfterMs.toFixed(0)}ms`),
     onTruncated: ({ operationId, count, cap }) => log(`gladly-api ⚠ ${operationId} returned ${count} of at most ${cap}: the list may be incomplete`),
+    onLimiter: ({ redis, reason }) => log(redis === "connected" ? `gladly-api ✓ redis: ${reason}; sharing the budget again` : `gladly-api ⚠ redis unavailable: ${reason}`),
   };
 }
 
@@ -62,5 +65,5 @@ export function combineHooks(...sets: (Hooks | undefined)[]): Hooks {
       }
     };
   if (present.length === 0) return {};
-  return { onRequest: call("onRequest"), onResponse: call("onResponse"), onRetry: call("onRetry"), onRateLimited: call("onRateLimited"), onTruncated: call("onTruncated") };
+  return { onRequest: call("onRequest"), onResponse: call("onResponse"), onRetry: call("onRetry"), onRateLimited: call("onRateLimited"), onTruncated: call("onTruncated"), onLimiter: call("onLimiter") };
 }

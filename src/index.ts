@@ -5,11 +5,10 @@ export type { CallOptions, GladlyOperations, OperationArgs, OperationData, Opera
 export { operations, type OperationEntry, type OperationId, type ResponseKind } from "../generated/operations.ts";
 export type { components, operations as OperationTypes, paths } from "../generated/schema.ts";
 export type * from "../generated/types.ts";
-export type { GladlyLimiter, LimitObservation, LimitRequest, LimiterCounts, RateLimitOptions, RedisOption } from "./rate-limit.ts";
-export type { RetryOptions } from "./retry.ts";
+export type { GladlyLimiter, LimitObservation, LimitRequest, LimiterCounts, RateLimitOptions, RedisOption, Release } from "./limiter/types.ts";
+export type { RetryOptions } from "./pipeline/retry.ts";
 export type { Hooks, RequestInfo } from "./hooks.ts";
-export type { Priority } from "./transport-chain.ts";
-export type { Release } from "./limiter.ts";
+export type { Priority } from "./pipeline/request.ts";
 export { EVENT_ENTITIES, EVENT_LAG_MS, type EventEntity, type EventOf, type EventTail, type GladlyEvent, type IterateEventsOptions, type TailEventsOptions } from "./streams/events.ts";
 export type { DownloadProgress, ExportedCustomer, ExportRecords } from "./streams/export.ts";
 export { GladlyStreamError } from "./streams/lines.ts";

@@ -1,20 +1,10 @@
 import { type OperationEntry, type OperationId, operations as manifest } from "../generated/operations.ts";
 import type { operations as OperationTypes } from "../generated/schema.ts";
-import {
-  GladlyConflictError,
-  GladlyCustomerMergedError,
-  GladlyError,
-  GladlyInputError,
-  connectionError,
-  errorFromResponse,
-  parseErrorDetails,
-  pathOf,
-  readErrorBody,
-} from "./errors.ts";
-import type { RetryOptions } from "./retry.ts";
-import { AttemptTimeoutError, type CallControl, callSignal, newCallControl } from "./send.ts";
-import { type Outgoing, pathSerializer, serializeQuery } from "./transport.ts";
-import type { Priority, Transport } from "./transport-chain.ts";
+import { GladlyCustomerMergedError, GladlyError, type GladlyErrorDetail, GladlyInputError, errorFromResponse, parseErrorDetails, pathOf } from "./errors.ts";
+import { pathSerializer } from "./path-params.ts";
+import type { Answer, BodyKind, PipelineRequest, Priority, Send } from "./pipeline/index.ts";
+import type { RetryOptions } from "./pipeline/retry.ts";
+import { checkHeaders, serializeQuery } from "./query.ts";
 
 type Manifest = typeof manifest;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
@@ -60,6 +50,8 @@ export interface CallOptions {
   timeout?: number;
   /** Place in the rate limiter's queue when the budget is spent: interactive work "high", bulk jobs "low". */
   priority?: Priority;
+  /** @internal False to hand back a redirect instead of following it (attachment links). */
+  followRedirects?: boolean;
 }
 
 export interface RawResult<D> {
@@ -90,15 +82,7 @@ type Group<G extends GroupName> = {
 /** Every callable operation, grouped by tag: `gladly.customers.getCustomer({ customerId })`. */
 export type GladlyOperations = { [G in GroupName]: Group<G> };
 
-/**
- * POSTs that are safe to send twice although POST: adding a topic that is already there,
- * add/remove lists, redaction, and reads that happen to be POSTs (reports, a JWT).
- */
-const IDEMPOTENT_POSTS = new Set(["addTopicToConversation", "updateConversationFreeformTopics", "redactContent", "generateReport", "generateWorkSessionReport", "createUserIdentityJWT"]);
-
-export function isIdempotent(op: OperationEntry): boolean {
-  return op.method !== "POST" || op.createdResource !== null || IDEMPOTENT_POSTS.has(op.operationId);
-}
+export { operationIsIdempotent as isIdempotent } from "./pipeline/retry.ts";
 
 /** 22 URL-safe characters, the shape of Gladly's own ids. */
 function newId(): string {
@@ -112,9 +96,10 @@ export interface OperationContext {
   /** Called when a capped list came back full (see RawResult.truncated). */
   onTruncated?: ((info: { operationId: string; count: number; cap: number }) => void) | undefined;
   baseUrl: string;
-  transport: Transport;
-  /** The headers an operation's request carries: credentials unless it is public, and Accept. */
-  headersFor(op: OperationEntry, extra?: Record<string, string>): Record<string, string>;
+  /** The request pipeline (src/pipeline). */
+  send: Send;
+  /** Headers every request carries (User-Agent, the client's own); lower-case names. */
+  headers: Record<string, string>;
   followMergedCustomers: boolean;
 }
 
@@ -143,26 +128,23 @@ function splitArgs(op: OperationEntry, args: Record<string, unknown>) {
   return { path, query, body };
 }
 
-async function readSuccess(op: OperationEntry, response: Response, url: string, control: CallControl): Promise<unknown> {
-  if (op.responseKind === "none" || response.status === 204) {
-    if (!response.bodyUsed) await response.body?.cancel();
-    return undefined;
-  }
-  const read = control.body;
-  if (op.responseKind === "binary") return read?.bytes ?? response.arrayBuffer();
-  if (read && "json" in read) return read.json;
-  const text = read?.text ?? (await response.text());
-  if (op.responseKind === "text") return text;
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new GladlyError(`${op.method} ${pathOf(url)} → ${response.status}: response body is not valid JSON`, {
-      status: response.status,
-      method: op.method,
-      url,
-      body: text.slice(0, 200),
-    });
+/** The success data of an answer whose body the pipeline read. */
+function successData(op: OperationEntry, answer: Answer, url: string): unknown {
+  const body = answer.body;
+  switch (body?.kind) {
+    case "json":
+    case "text":
+    case "binary":
+      return body.value;
+    case "json-invalid":
+      throw new GladlyError(`${op.method} ${pathOf(url)} → ${answer.response.status}: response body is not valid JSON`, {
+        status: answer.response.status,
+        method: op.method,
+        url,
+        body: body.text.slice(0, 200),
+      });
+    default:
+      return undefined;
   }
 }
 
@@ -193,69 +175,81 @@ function possiblyTruncated(op: OperationEntry, data: unknown, response: Response
 
 /**
  * A create that takes a client-chosen id is made safe to retry: the id is chosen here when the
- * caller gave none, and a 409 for that id after a retry means the first attempt did create it,
- * so the resource is read back instead of reporting a false conflict.
+ * caller gave none (see `send` for the 409 that a retry of it may get).
  */
-async function invoke(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions, hops = 0): Promise<RawResult<unknown>> {
-  const create = op.createdResource;
-  if (create && isPlainObject(args.body) && args.body.id === undefined) args = { ...args, body: { ...args.body, id: newId() } };
-  const control = newCallControl(options.signal);
-  try {
-    return await send(ctx, op, args, options, control, hops);
-  } catch (error) {
-    const id = create && isPlainObject(args.body) ? args.body.id : undefined;
-    if (!(error instanceof GladlyConflictError) || !create || typeof id !== "string" || control.attempts < 2) throw error;
-    if (!error.errors.some((e) => e.attr === "id" || e.code === "taken")) throw error;
-    const reader = (manifest as Record<string, OperationEntry>)[create.operationId]!;
-    const readArgs: Record<string, unknown> = { [create.param]: id };
-    for (const name of reader.pathParams) if (name !== create.param && args[name] !== undefined) readArgs[name] = args[name];
-    const created = await send(ctx, reader, readArgs, options, newCallControl(options.signal));
-    return { data: op.responseKind === "json" ? created.data : undefined, response: created.response };
-  }
+function invoke(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions): Promise<RawResult<unknown>> {
+  if (op.createdResource && isPlainObject(args.body) && args.body.id === undefined) args = { ...args, body: { ...args.body, id: newId() } };
+  return send(ctx, op, args, options, op.responseKind);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-async function send(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions, control: CallControl, hops = 0): Promise<RawResult<unknown>> {
+/**
+ * A 409 about nothing but the id this create chose, after a retry: the first attempt did create
+ * it, so the resource is read back instead of reporting a false conflict. A conflict on anything
+ * else (an email already taken) is real.
+ */
+function createdByEarlierAttempt(op: OperationEntry, args: Record<string, unknown>, answer: Answer, errors: GladlyErrorDetail[]): boolean {
+  if (answer.response.status !== 409 || !op.createdResource || (answer.attempts ?? 1) < 2) return false;
+  if (!isPlainObject(args.body) || typeof args.body.id !== "string") return false;
+  return errors.length > 0 && errors.every((e) => e.attr === "id" || (e.attr === undefined && e.code === "taken"));
+}
+
+async function readBack(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions): Promise<RawResult<unknown>> {
+  const create = op.createdResource!;
+  const reader = (manifest as Record<string, OperationEntry>)[create.operationId]!;
+  const readArgs: Record<string, unknown> = { [create.param]: (args.body as Record<string, unknown>).id };
+  for (const name of reader.pathParams) if (name !== create.param && args[name] !== undefined) readArgs[name] = args[name];
+  const created = await send(ctx, reader, readArgs, options, reader.responseKind);
+  return { data: op.responseKind === "json" ? created.data : undefined, response: created.response };
+}
+
+/** The request for one call of an operation: URL, headers and body, with the call's settings. */
+function buildRequest(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions, read: BodyKind): PipelineRequest {
   const { path, query, body } = splitArgs(op, args);
-  const url = `${ctx.baseUrl}${pathSerializer(op.path, path)}${serializeQuery(query)}`;
-  const transport = ctx.transport.forCall({ retry: options.retry, timeout: options.timeout, priority: options.priority, idempotent: isIdempotent(op) });
-  // Credentials and Accept go in with the request's other headers, set once.
-  const headers = ctx.headersFor(op, options.headers);
+  const headers: Record<string, string> = { ...ctx.headers };
+  if (options.headers) for (const [name, value] of Object.entries(options.headers)) headers[name.toLowerCase()] = value;
+  checkHeaders(headers);
   if (body !== undefined) headers["content-type"] = op.requestContentType ?? "application/json";
-  const request: Outgoing = { url, method: op.method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: callSignal(control), attempt: 1, control, bodyKind: control.bodyKind ?? op.responseKind };
+  return {
+    url: `${ctx.baseUrl}${pathSerializer(op.path, path)}${serializeQuery(query)}`,
+    method: op.method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    operation: op,
+    read,
+    signal: options.signal,
+    attempt: 1,
+    settings: { retry: options.retry, timeout: options.timeout, priority: options.priority, followRedirects: options.followRedirects },
+  };
+}
+
+/** Sends one call through the pipeline and turns its answer into data or a typed error. */
+async function send(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions, read: BodyKind, hops = 0): Promise<RawResult<unknown>> {
+  const request = buildRequest(ctx, op, args, options, read);
+  const answer = await ctx.send(request);
+  const { response } = answer;
   // Fetch implementations that build Responses by hand leave response.url empty.
-  const urlOf = (response?: Response) => response?.url || url;
-  let response: Response;
-  try {
-    response = await transport(request);
-  } catch (cause) {
-    if (cause instanceof GladlyInputError || cause instanceof GladlyError) throw cause;
-    throw connectionError(cause, op.method, urlOf(), cause instanceof AttemptTimeoutError ? "timed out" : "request failed");
-  }
-  if (control.bodyKind === "stream" && (response.ok || (control.followRedirects === false && response.status >= 300 && response.status < 400))) return { data: undefined, response };
+  const url = response.url || request.url;
+  if (answer.body === undefined) return { data: undefined, response };
   if (response.ok) {
-    try {
-      const data = await readSuccess(op, response, urlOf(response), control);
-      const truncated = possiblyTruncated(op, data, response);
-      if (truncated) ctx.onTruncated?.({ operationId: op.operationId, count: (data as unknown[]).length, cap: LIST_CAPS[op.operationId]! });
-      return truncated === undefined ? { data, response } : { data, response, truncated };
-    } catch (cause) {
-      if (cause instanceof GladlyError) throw cause;
-      throw connectionError(cause, op.method, urlOf(response), "reading the response failed");
-    }
+    const data = successData(op, answer, url);
+    const truncated = possiblyTruncated(op, data, response);
+    if (truncated) ctx.onTruncated?.({ operationId: op.operationId, count: (data as unknown[]).length, cap: LIST_CAPS[op.operationId]! });
+    return truncated === undefined ? { data, response } : { data, response, truncated };
   }
-  const errorBody = await readErrorBody(response);
+  const errorBody = answer.body.kind === "error" ? answer.body.value : undefined;
+  if (createdByEarlierAttempt(op, args, answer, parseErrorDetails(errorBody))) return readBack(ctx, op, args, options);
   if (response.status === 301 && op.pathParams.includes("customerId")) {
     const newCustomerId = mergedCustomerId(errorBody, response);
     if (newCustomerId && newCustomerId !== args.customerId) {
-      if (ctx.followMergedCustomers && hops < MAX_MERGE_HOPS) return send(ctx, op, { ...args, customerId: newCustomerId }, options, newCallControl(options.signal), hops + 1);
+      if (ctx.followMergedCustomers && hops < MAX_MERGE_HOPS) return send(ctx, op, { ...args, customerId: newCustomerId }, options, read, hops + 1);
       throw new GladlyCustomerMergedError(`customer ${String(args.customerId)} was merged into ${newCustomerId}`, {
         status: 301,
         method: op.method,
-        url: urlOf(response),
+        url,
         errors: parseErrorDetails(errorBody),
         body: errorBody,
         oldCustomerId: typeof args.customerId === "string" ? args.customerId : undefined,
@@ -263,7 +257,7 @@ async function send(ctx: OperationContext, op: OperationEntry, args: Record<stri
       });
     }
   }
-  throw errorFromResponse(response, errorBody, op.method, urlOf(response));
+  throw errorFromResponse(response, errorBody, op.method, url);
 }
 
 function createMethod(ctx: OperationContext, op: OperationEntry) {
@@ -283,10 +277,7 @@ function createMethod(ctx: OperationContext, op: OperationEntry) {
  */
 export async function openStream(ctx: OperationContext, operationId: OperationId, args: Record<string, unknown>, options: CallOptions & { followRedirects?: boolean } = {}): Promise<Response> {
   const op = manifest[operationId] as OperationEntry;
-  const control = newCallControl(options.signal);
-  control.bodyKind = "stream";
-  if (options.followRedirects === false) control.followRedirects = false;
-  return (await send(ctx, op, args, options, control)).response;
+  return (await send(ctx, op, args, options, "stream")).response;
 }
 
 /** Builds `{ group: { operationId: method } }` from the generated manifest. */

@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  GladlyAbortError,
   GladlyAuthenticationError,
   GladlyConflictError,
   GladlyConnectionError,
@@ -188,14 +189,26 @@ describe("errors", () => {
     expect(error.message).toContain("GET /api/v1/organization: request failed");
   });
 
-  it("an aborted call is a GladlyConnectionError", async () => {
+  it("the caller's abort is a GladlyAbortError, not a connection failure, carrying the signal's reason", async () => {
     routes.set("/api/v1/tasks/hang", () => undefined);
     const controller = new AbortController();
     const pending = client().tasks.getTask({ taskId: "hang" }, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 20);
+    const reason = new Error("superseded by a newer query");
+    setTimeout(() => controller.abort(reason), 20);
     const error = await caught(pending);
+    expect(error).toBeInstanceOf(GladlyAbortError);
+    expect(error).not.toBeInstanceOf(GladlyConnectionError);
+    expect(error.message).toBe("GET /api/v1/tasks/hang: aborted by the caller");
+    expect(error.cause).toBe(reason);
+  });
+
+  it("openapi-fetch methods: no answer at all is a typed GladlyConnectionError, not fetch's TypeError", async () => {
+    const closed = await startServer(() => undefined);
+    await closed.close();
+    const gladly = createGladlyClient({ baseUrl: closed.url, agentEmail: EMAIL, apiToken: TOKEN, retry: false, rateLimit: false });
+    const error = await caught(gladly.GET("/organization"));
     expect(error).toBeInstanceOf(GladlyConnectionError);
-    expect(error.message).toContain("AbortError");
+    expect(error.message).toContain("GET /api/v1/organization: request failed");
   });
 });
 

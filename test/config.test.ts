@@ -6,7 +6,7 @@ const creds = { agentEmail: "a@example.com", apiToken: "tok" };
 describe("organization names", () => {
   it.each(["acme", "acme-co", "Acme2", "a", "acme.us-1", "acme-corp.eu-2"])("accepts %j", (name) => {
     expect(organizationProblem(name)).toBeUndefined();
-    expect(createGladlyClient({ organization: name, ...creds }).baseUrl).toBe(`https://${name}.gladly.com/api/v1`);
+    expect(createGladlyClient({ organization: name, ...creds }).baseUrl).toBe(`https://${name.toLowerCase()}.gladly.com/api/v1`);
   });
 
   it.each([

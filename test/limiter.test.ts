@@ -1,8 +1,13 @@
 /** Client-side pacing: the client, not Gladly, is what keeps an integration under its limits. */
+import { type IncomingMessage, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GladlyConnectionError, createGladlyClient } from "../src/index.ts";
-import { Semaphore, SlidingWindowLimiter } from "../src/limiter.ts";
+import { GladlyAbortError, GladlyInputError, GladlyRateLimitError, createGladlyClient } from "../src/index.ts";
+import { SharedBudget } from "../src/limiter/adaptive.ts";
+import { OrganizationLimiter } from "../src/limiter/organization.ts";
+import { MAX_PAUSE_MS, SlotPool, WaitTooLongError } from "../src/limiter/slots.ts";
 import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
+import { startEmulator } from "./helpers/emulator.ts";
 
 let fake: FakeGladly;
 beforeAll(async () => {
@@ -10,6 +15,9 @@ beforeAll(async () => {
   fake = await startFakeGladly({ reportLatencyMs: 150 });
 });
 afterAll(() => fake.close());
+
+const creds = { agentEmail: "a@example.com", apiToken: "secret-token" };
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe("against Gladly's limits", () => {
   it("a burst from two clients of one organization gets no 429", async () => {
@@ -31,28 +39,122 @@ describe("against Gladly's limits", () => {
     expect(reports.every((csv) => csv.startsWith("Agent,"))).toBe(true);
     expect(fake.requests.slice(before).map((r) => r.status)).toEqual([200, 200, 200]);
   });
+
+  for (const [window, remaining] of [
+    ["sliding", "after"],
+    ["fixed", "after"],
+    ["sliding", "before"],
+    ["fixed", "before"],
+  ] as const) {
+    it(`an emulator we did not write (${window} window, remaining counted ${remaining} the request): 40 at once, no 429`, async () => {
+      const emulator = await startEmulator({ limit: 10, window, remaining });
+      const gladly = createGladlyClient({ baseUrl: emulator.url, ...creds, retry: false, rateLimit: { id: `emulator-${window}-${remaining}` } });
+      const results = await Promise.allSettled(Array.from({ length: 40 }, () => gladly.agents.getAgents()));
+      await emulator.close();
+      expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+      expect(emulator.seen.filter((s) => s.status === 429)).toEqual([]);
+    }, 30_000);
+  }
 });
 
-describe("SlidingWindowLimiter", () => {
-  it("admits synchronously while there is budget, then queues in order", async () => {
-    const limiter = new SlidingWindowLimiter(2, 50);
-    const first = limiter.tryAcquire()!;
-    const second = limiter.tryAcquire()!;
-    expect(limiter.tryAcquire()).toBeUndefined();
-    const order: number[] = [];
-    const waits = [1, 2, 3].map((n) => limiter.acquire().then((release) => (order.push(n), release())));
-    expect(limiter.queued).toBe(3);
+/** A fetch that answers at once, recording what was sent: pacing is observed without any network. */
+function recordingFetch(answer: () => Response = () => Response.json([])) {
+  const sent: string[] = [];
+  return { sent, fetch: async (request: Request) => (sent.push(request.url), answer()) };
+}
+
+describe("one budget per organization", () => {
+  it("organization names differing only in case share one limiter (ACME is acme)", async () => {
+    const upper = recordingFetch();
+    const gladly = createGladlyClient({ organization: "ACME", ...creds, fetch: upper.fetch, retry: false, rateLimit: { adaptive: false } });
+    expect(gladly.baseUrl).toBe("https://acme.gladly.com/api/v1");
+    const calls = Array.from({ length: 30 }, () => gladly.agents.getAgents());
+    for (let i = 0; i < 5; i++) await tick();
+    expect(upper.sent).toHaveLength(10);
+    expect(gladly.rateLimit.counts().queued).toBe(20);
+    // Another spelling is the same organization, so it waits behind those 20.
+    const lower = createGladlyClient({ organization: "acme", ...creds, fetch: upper.fetch, retry: false, rateLimit: { adaptive: false } });
+    const more = lower.agents.getAgents();
+    await tick();
+    expect(lower.rateLimit.counts().queued).toBe(21);
+    const controller = new AbortController();
+    controller.abort();
+    await Promise.allSettled([...calls, more]);
+  }, 10_000);
+
+  it("a second client of the organization with other pacing settings is refused, naming them", () => {
+    createGladlyClient({ baseUrl: "https://conflict.example.com", ...creds, rateLimit: { perSecond: 5 } });
+    expect(() => createGladlyClient({ baseUrl: "https://conflict.example.com", ...creds, rateLimit: { perSecond: 8 } })).toThrow(GladlyInputError);
+    expect(() => createGladlyClient({ baseUrl: "https://conflict.example.com", ...creds, rateLimit: { perSecond: 8 } })).toThrow(/perSecond 5.*asks for 8/);
+    // The same settings, or a distinct id, are fine.
+    expect(() => createGladlyClient({ baseUrl: "https://CONFLICT.example.com", ...creds, rateLimit: { perSecond: 5 } })).not.toThrow();
+    expect(() => createGladlyClient({ baseUrl: "https://conflict.example.com", ...creds, rateLimit: { perSecond: 8, id: "batch-jobs" } })).not.toThrow();
+  });
+});
+
+describe("after a 429", () => {
+  it("an absurd Retry-After is capped; a call that may not wait that long fails at once with GladlyRateLimitError", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    let first = true;
+    const { fetch } = recordingFetch(() => {
+      if (!first) return Response.json([]);
+      first = false;
+      return Response.json({ errors: [{ code: "rate_limited", detail: "slow down" }] }, { status: 429, headers: { "retry-after": "1000000000" } });
+    });
+    const gladly = createGladlyClient({ baseUrl: "https://retry-after.example.com", ...creds, fetch, rateLimit: { adaptive: false } });
+    const error = await gladly.agents.getAgents().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GladlyRateLimitError);
+    const next = await gladly.teams.getTeams().catch((e: unknown) => e);
+    expect(next).toBeInstanceOf(GladlyRateLimitError);
+    expect((next as GladlyRateLimitError).message).toMatch(/paused for another \d+ms after a 429, longer than this call may wait/);
+    expect((next as GladlyRateLimitError).retryAfter).toBeLessThanOrEqual(MAX_PAUSE_MS / 1000);
+    await tick();
+    process.off("warning", onWarning);
+    expect(warnings).not.toContain("TimeoutOverflowWarning");
+  });
+});
+
+describe("timeouts", () => {
+  it("a timed-out request with no caller signal is aborted: the server sees its socket close", async () => {
+    let closed!: () => void;
+    const socketClosed = new Promise<void>((resolve) => (closed = resolve));
+    const server = createServer((req: IncomingMessage) => req.socket.once("close", closed));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const gladly = createGladlyClient({ baseUrl: `http://127.0.0.1:${port}`, ...creds, retry: false, rateLimit: false, timeout: 100 });
+    await expect(gladly.agents.getAgents()).rejects.toThrow(/timed out/);
+    await socketClosed;
+    server.close();
+  });
+});
+
+describe("SlotPool", () => {
+  it("admits synchronously while there is budget, then queues by priority, first come first served within one", async () => {
+    const pool = new SlotPool(2, 0);
+    const first = pool.tryAcquire()!;
+    const second = pool.tryAcquire()!;
+    expect(pool.tryAcquire()).toBeUndefined();
+    const order: string[] = [];
+    const waits = [
+      ["low-1", 8],
+      ["normal-1", 5],
+      ["high-1", 2],
+      ["normal-2", 5],
+    ].map(([name, priority]) => pool.acquire({ priority: priority as number }).then((release) => (order.push(name as string), release())));
+    expect(pool.queued).toBe(4);
     first();
     second();
     await Promise.all(waits);
-    expect(order).toEqual([1, 2, 3]);
+    expect(order).toEqual(["high-1", "normal-1", "normal-2", "low-1"]);
   });
 
-  it("keeps a slot while its request is in flight, and for the window after the answer", async () => {
-    const limiter = new SlidingWindowLimiter(1, 40);
-    const release = limiter.tryAcquire()!;
+  it("keeps a slot while its request is in flight, and for the hold after the answer", async () => {
+    const pool = new SlotPool(1, 40);
+    const release = pool.tryAcquire()!;
     let admitted = false;
-    const next = limiter.acquire().then((r) => ((admitted = true), r));
+    const next = pool.acquire().then((r) => ((admitted = true), r));
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(admitted).toBe(false); // still in flight: the server may not have counted it yet
     const answeredAt = performance.now();
@@ -62,76 +164,97 @@ describe("SlidingWindowLimiter", () => {
   });
 
   it("an abort while queued leaves the queue and rejects with the reason", async () => {
-    const limiter = new SlidingWindowLimiter(1, 50);
-    const held = await limiter.acquire();
+    const pool = new SlotPool(1, 50);
+    const held = await pool.acquire();
     const controller = new AbortController();
-    const waiting = limiter.acquire(controller.signal);
-    const behind = limiter.acquire();
-    expect(limiter.queued).toBe(2);
+    const waiting = pool.acquire({ signal: controller.signal });
+    const behind = pool.acquire();
+    expect(pool.queued).toBe(2);
     controller.abort(new Error("stop"));
     await expect(waiting).rejects.toThrow("stop");
-    expect(limiter.queued).toBe(1);
+    expect(pool.queued).toBe(1);
     held();
     (await behind)();
-    expect(limiter.queued).toBe(0);
+    expect(pool.queued).toBe(0);
   });
 
-  it("a client call aborted while queued is a GladlyConnectionError and sends nothing", async () => {
-    const gladly = createGladlyClient({ ...fake.clientOptions(), rateLimit: { perSecond: 1 } });
+  it("a pause is capped, and fails waiters whose budget it exceeds (at once, and when it starts)", async () => {
+    const pool = new SlotPool(10, 1000);
+    const full = new SlotPool(1, 1000);
+    const held = full.tryAcquire()!;
+    const patient = full.acquire({ maxWaitMs: 10 * 60_000 });
+    const hurried = full.acquire({ maxWaitMs: 1000 });
+    full.pauseFor(1e12);
+    expect(full.pausedFor()).toBeLessThanOrEqual(MAX_PAUSE_MS);
+    await expect(hurried).rejects.toBeInstanceOf(WaitTooLongError);
+    await expect(full.acquire({ maxWaitMs: 1000 })).rejects.toBeInstanceOf(WaitTooLongError);
+    pool.pauseFor(60);
+    expect(pool.tryAcquire()).toBeUndefined();
+    const started = performance.now();
+    (await pool.acquire())();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(55);
+    held();
+    patient.catch(() => undefined);
+  });
+
+  it("a client call aborted while queued is a GladlyAbortError and sends nothing", async () => {
+    const gladly = createGladlyClient({ ...fake.clientOptions(), rateLimit: { perSecond: 1, id: "abort-while-queued" } });
     await gladly.agents.getAgents();
     const before = fake.requests.length;
     const controller = new AbortController();
     const queued = gladly.agents.getAgents(undefined, { signal: controller.signal });
     controller.abort();
-    await expect(queued).rejects.toBeInstanceOf(GladlyConnectionError);
+    await expect(queued).rejects.toBeInstanceOf(GladlyAbortError);
     expect(fake.requests.length).toBe(before);
   });
 });
 
 describe("adaptive budget", () => {
-  it("shrinks to what other clients leave, as the headers report it", () => {
-    const limiter = new SlidingWindowLimiter(10, 1000);
-    limiter.tryAcquire()!();
-    limiter.tryAcquire()!();
-    // The server counted 7 in its window; 2 were ours, so others used 5: ours is 95 % of the 5 left.
-    limiter.observe(10, 3);
-    expect(limiter.effectiveLimit).toBe(4);
-    expect([1, 2].map(() => limiter.tryAcquire() !== undefined)).toEqual([true, true]);
-    expect(limiter.tryAcquire()).toBeUndefined();
+  it("our own requests, in flight or just answered, are never taken for other consumers", () => {
+    const limiter = new OrganizationLimiter({ id: "own-traffic" });
+    // The probe, then a full burst of ours: the server counts all ten, and says so.
+    const probeSent = performance.now();
+    const probe = limiter.requests.tryAcquire()!;
+    limiter.observe({ status: 200, limit: 10, remaining: 9, sentAt: probeSent });
+    probe();
+    const sentAt = performance.now();
+    const slots = Array.from({ length: 9 }, () => limiter.requests.tryAcquire()!);
+    expect(slots.every(Boolean)).toBe(true);
+    for (let i = 0; i < 9; i++) {
+      limiter.observe({ status: 200, limit: 10, remaining: 8 - i, sentAt });
+      slots[i]!();
+    }
+    expect(limiter.requests.limit).toBe(10);
+  });
+
+  it("takes what others leave: 4 of 10 used by another integration leaves 6, not 95 % of it rounded down", () => {
+    const budget = new SharedBudget(1000);
+    budget.observe(10, 5, 1); // counted 5, ours 1 → others 4
+    expect(budget.othersUse()).toBe(4);
+    expect(budget.share(10)).toBe(5); // one slot of room until a whole window has been seen
+  });
+
+  it("reads Ratelimit-Remaining-Second either way: counted after this request, or before it", () => {
+    const after = new SharedBudget(1000);
+    after.observe(10, 9, 1);
+    expect(after.othersUse()).toBe(0);
+    const before = new SharedBudget(1000);
+    before.observe(10, 10, 1); // only "before" can say 10 of 10 are left after a request
+    before.observe(10, 5, 1); // so 5 counted before this one, 6 with it: 5 are others'
+    expect(before.othersUse()).toBe(5);
+  });
+
+  it("a 429 we did not cause reveals others' use", () => {
+    const budget = new SharedBudget(1000);
+    budget.observeRejection(10, 7); // 6 of ours in the window (7 counting the refused one)
+    expect(budget.othersUse()).toBe(4);
   });
 
   it("adopts a lower limit the server announces, never a higher one", () => {
-    const limiter = new SlidingWindowLimiter(10, 1000);
-    limiter.observe(4, 4);
-    expect(limiter.effectiveLimit).toBe(4);
-    limiter.observe(50, 50);
-    expect(limiter.effectiveLimit).toBe(10);
-  });
-
-  it("pauses after a 429", async () => {
-    const limiter = new SlidingWindowLimiter(10, 1000);
-    limiter.pauseFor(60);
-    expect(limiter.tryAcquire()).toBeUndefined();
-    const started = performance.now();
-    (await limiter.acquire())();
-    expect(performance.now() - started).toBeGreaterThanOrEqual(55);
-  });
-});
-
-describe("Semaphore", () => {
-  it("holds at most its limit and releases once per holder", async () => {
-    const slots = new Semaphore(1);
-    const release = await slots.acquire();
-    let second = false;
-    const next = slots.acquire().then((r) => {
-      second = true;
-      return r;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(second).toBe(false);
-    release();
-    release(); // a second call must not free a second slot
-    (await next)();
-    expect(second).toBe(true);
+    const budget = new SharedBudget(1000);
+    budget.observe(4, 3, 1);
+    expect(budget.share(10)).toBe(4);
+    budget.observe(50, 49, 1);
+    expect(budget.share(10)).toBe(10);
   });
 });

@@ -1,7 +1,8 @@
 /** Sharing one organization's budget across processes through a real redis-server. */
+import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGladlyClient } from "../src/index.ts";
-import { OrganizationLimiter } from "../src/rate-limit.ts";
+import { GladlyLimiterError, createGladlyClient } from "../src/index.ts";
+import { OrganizationLimiter } from "../src/limiter/organization.ts";
 import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
 import { type RedisServer, startRedis } from "./helpers/redis.ts";
 
@@ -13,33 +14,99 @@ beforeAll(async () => {
   fake = await startFakeGladly({ rateLimit: { perSecond: 20 } });
 }, 20_000);
 afterAll(async () => {
-  await fake.close();
-  await redis.stop();
+  await fake?.close();
+  await redis?.stop();
 });
 
+/** A loopback port where nothing listens. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 describe("rateLimit.redis", () => {
-  it("two limiters (as two processes would) share one budget: no 429 and the limit is used", async () => {
+  it("two limiters (as two processes would) share one budget: no 429, and neither takes it alone", async () => {
     // Separate instances with separate Redis connections: what two processes would have.
     const id = `test-${Date.now()}`;
     const a = new OrganizationLimiter({ id, perSecond: 20, redis: { url: redis.url } });
     const b = new OrganizationLimiter({ id, perSecond: 20, redis: { url: redis.url } });
-    const clients = [a, b].map((limiter) => createGladlyClient({ ...fake.clientOptions(), rateLimit: { limiter } }));
+    const clients = [a, b].map((limiter) => createGladlyClient({ ...fake.clientOptions(), retry: false, rateLimit: { limiter } }));
     const before = fake.requests.length;
-    const started = performance.now();
-    await Promise.all(Array.from({ length: 60 }, (_, i) => clients[i % 2]!.agents.getAgents()));
-    const seconds = (performance.now() - started) / 1000;
+    const results = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => clients[i % 2]!.agents.getAgents()));
     const seen = fake.requests.slice(before);
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
     expect(seen.filter((r) => r.status === 429)).toEqual([]);
     expect(seen).toHaveLength(60);
-    // 60 requests at 20/s: about 3 s spaced across both; alone, each would have needed 1.5 s.
-    expect(seconds).toBeGreaterThan(2.5);
+    // At most 20 in any second across both: the 41st request came at least two seconds after the first.
+    const times = seen.map((r) => r.receivedAt).sort((x, y) => x - y);
+    expect(times[40]! - times[0]!).toBeGreaterThanOrEqual(1900);
     await Promise.all([a.disconnect(), b.disconnect()]);
   }, 30_000);
 
   it("createGladlyClient({ rateLimit: { redis: { url } } }) goes through the cluster", async () => {
     const gladly = createGladlyClient({ ...fake.clientOptions(), rateLimit: { perSecond: 20, redis: { url: redis.url }, id: `client-${Date.now()}` } });
     await expect(gladly.organization.getOrganization()).resolves.toMatchObject({ id: fake.orgId });
-    expect(gladly.rateLimit.counts().queued).toBe(0);
+    expect(gladly.rateLimit.counts()).toMatchObject({ queued: 0, redis: "connected" });
     await gladly.rateLimit.disconnect();
   });
+
+  it("redis where nothing listens: the call settles, paced locally, and the hooks say why", async () => {
+    const port = await closedPort();
+    const events: string[] = [];
+    const gladly = createGladlyClient({
+      ...fake.clientOptions(),
+      timeout: 3_000,
+      rateLimit: { perSecond: 20, redis: { url: `redis://127.0.0.1:${port}` }, id: `nowhere-${Date.now()}` },
+      hooks: { onLimiter: ({ redis }) => events.push(redis) },
+    });
+    await expect(gladly.agents.getAgents()).resolves.toBeInstanceOf(Array);
+    expect(gladly.rateLimit.counts().redis).toBe("unavailable");
+    expect(events).toContain("unavailable");
+    await gladly.rateLimit.disconnect();
+  }, 15_000);
+
+  it('with redisFallback: "fail", an unreachable redis fails the call with GladlyLimiterError, sending nothing', async () => {
+    const port = await closedPort();
+    const gladly = createGladlyClient({
+      ...fake.clientOptions(),
+      timeout: 3_000,
+      rateLimit: { perSecond: 20, redis: { url: `redis://127.0.0.1:${port}` }, id: `fail-${Date.now()}`, redisFallback: "fail" },
+    });
+    const before = fake.requests.length;
+    await expect(gladly.agents.getAgents()).rejects.toBeInstanceOf(GladlyLimiterError);
+    expect(fake.requests.length).toBe(before);
+    await gladly.rateLimit.disconnect();
+  }, 15_000);
+
+  it("redis killed mid-run and restarted: no call hangs, pacing goes local, and the cluster is rejoined", async () => {
+    const own = await startRedis();
+    const events: string[] = [];
+    const gladly = createGladlyClient({
+      ...fake.clientOptions(),
+      timeout: 5_000,
+      rateLimit: { perSecond: 20, redis: { url: own.url }, id: `restart-${Date.now()}` },
+      hooks: { onLimiter: ({ redis }) => events.push(redis) },
+    });
+    const before = fake.requests.length;
+    const calls = Array.from({ length: 40 }, (_, i) => new Promise((resolve) => setTimeout(resolve, i * 25)).then(() => gladly.agents.getAgents()));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await own.stop();
+    const results = await Promise.allSettled(calls);
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    expect(fake.requests.slice(before).filter((r) => r.status === 429)).toEqual([]);
+    expect(events).toContain("unavailable");
+    expect(gladly.rateLimit.counts().redis).toBe("unavailable");
+    const restarted = await own.restart();
+    try {
+      await expect.poll(() => gladly.rateLimit.counts().redis, { timeout: 10_000, interval: 100 }).toBe("connected");
+      expect(events.at(-1)).toBe("connected");
+      await expect(gladly.agents.getAgents()).resolves.toBeInstanceOf(Array);
+    } finally {
+      await gladly.rateLimit.disconnect();
+      await restarted.stop();
+    }
+  }, 40_000);
 });

@@ -1,6 +1,6 @@
 /** Retries, timeouts and safe creates against the fake Gladly's injected faults. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GladlyConnectionError, GladlyRateLimitError, GladlyServerError, createGladlyClient, operations } from "../src/index.ts";
+import { GladlyAbortError, GladlyConnectionError, GladlyRateLimitError, GladlyServerError, createGladlyClient, operations } from "../src/index.ts";
 import { debugHooks } from "../src/hooks.ts";
 import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
 
@@ -123,7 +123,7 @@ describe("timeouts and aborts", () => {
     const start = performance.now();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    await expect(client().teams.getTeams(undefined, { signal: controller.signal })).rejects.toBeInstanceOf(GladlyConnectionError);
+    await expect(client().teams.getTeams(undefined, { signal: controller.signal })).rejects.toBeInstanceOf(GladlyAbortError);
     await new Promise((resolve) => setTimeout(resolve, 350));
     expect(fake.requests.filter((r) => r.operationId === "getTeams" && r.receivedAt >= start)).toHaveLength(1);
   });

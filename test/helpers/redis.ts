@@ -4,6 +4,8 @@ import { createServer } from "node:net";
 export interface RedisServer {
   url: string;
   stop(): Promise<void>;
+  /** Starts a new redis-server on the same port (after `stop`), empty like a restarted one. */
+  restart(): Promise<RedisServer>;
 }
 
 async function freePort(): Promise<number> {
@@ -18,8 +20,8 @@ async function freePort(): Promise<number> {
 }
 
 /** A real redis-server on 127.0.0.1 and a free port, with nothing persisted. `.ci/run` installs it. */
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
+export async function startRedis(port?: number): Promise<RedisServer> {
+  port ??= await freePort();
   const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -42,8 +44,10 @@ export async function startRedis(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     stop: () =>
       new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once("exit", () => resolve());
-        child.kill("SIGTERM");
+        child.kill("SIGKILL");
       }),
+    restart: () => startRedis(port),
   };
 }

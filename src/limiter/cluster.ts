@@ -1,0 +1,167 @@
+/**
+ * The organization's budget shared across processes through Redis, with bottleneck's clustering.
+ *
+ * Guarantee: every process holds one of `perSecond` cluster-wide slots from admission until one
+ * window after its answer (a bottleneck job that settles then), the same rule as the local
+ * SlotPool, so a stalled event loop cannot bunch admissions. A job's `expiration` frees the slot
+ * of a process that died. When Redis is unreachable nothing waits on it: `acquire` rejects at
+ * once with ClusterDownError, and the caller paces locally until `onChange` reports it is back.
+ */
+import Bottleneck from "bottleneck";
+import type { RedisOption } from "./types.ts";
+import type { Release } from "./slots.ts";
+
+export class ClusterDownError extends Error {
+  override name = "ClusterDownError";
+}
+
+interface RedisClientLike {
+  status: string;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+export interface ClusterOptions {
+  id: string;
+  perSecond: number;
+  windowMs: number;
+  redis: RedisOption;
+  /** How long Redis keeps a slot of a process that stopped answering (longest request + window). */
+  expirationMs: number;
+  /** How long the first request waits for a connection before pacing locally. */
+  connectTimeoutMs: number;
+  /** Redis became unreachable (with why) or reachable again. */
+  onChange(up: boolean, reason: string): void;
+}
+
+/** Commands fail at once while disconnected instead of queueing; reconnection keeps trying every second at most. */
+const FAIL_FAST = { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2_000, retryStrategy: (attempt: number) => Math.min(100 * attempt, 1_000) };
+
+/** ioredis options from a redis:// or rediss:// URL. */
+function clientOptions(url: string): Record<string, unknown> {
+  const parsed = new URL(url);
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") throw new TypeError(`expected a redis:// or rediss:// URL, got ${parsed.protocol}//`);
+  const db = Number(parsed.pathname.slice(1) || "0");
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ""),
+    port: Number(parsed.port || 6379),
+    ...(parsed.username && { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password && { password: decodeURIComponent(parsed.password) }),
+    ...(db && { db }),
+    ...(parsed.protocol === "rediss:" && { tls: {} }),
+    ...FAIL_FAST,
+  };
+}
+
+export class RedisCluster {
+  private readonly bottleneck: Bottleneck;
+  private readonly connection: { client: RedisClientLike; disconnect(flush?: boolean): Promise<void> };
+  private readonly waiting = new Set<(error: Error) => void>();
+  private up = false;
+  private everUp = false;
+
+  constructor(private readonly options: ClusterOptions) {
+    const redis = options.redis;
+    const Connection = Bottleneck.IORedisConnection as unknown as new (options: object) => RedisCluster["connection"] & { on(event: string, listener: (error: Error) => void): void };
+    // A client the caller passed in stays theirs: the limiter works on its own duplicate of it.
+    const connection = new Connection("client" in redis ? { client: (redis.client as { duplicate(options: object): unknown }).duplicate(FAIL_FAST) } : { clientOptions: clientOptions(redis.url) });
+    // Connectivity errors are reported through onChange; without a listener bottleneck would log nothing and lose them.
+    connection.on("error", () => undefined);
+    this.connection = connection;
+    this.bottleneck = new Bottleneck({ id: `gladly-api:v2:${options.id}`, maxConcurrent: options.perSecond, clearDatastore: false, connection } as never);
+    this.bottleneck.on("error", () => undefined);
+    const client = connection.client;
+    const ready = () => {
+      const first = !this.everUp;
+      this.up = this.everUp = true;
+      // Settings left in Redis by another run must not decide this one's limit.
+      Promise.resolve(this.bottleneck.updateSettings({ maxConcurrent: options.perSecond }) as unknown).catch(() => undefined);
+      if (!first) options.onChange(true, "redis is reachable again");
+    };
+    const down = (why: unknown) => {
+      const reason = why instanceof Error ? why.message : typeof why === "string" ? why : "connection closed";
+      const wasUp = this.up;
+      this.up = false;
+      this.failWaiting(`redis is unreachable (${reason})`);
+      if (wasUp || !this.everUp) options.onChange(false, reason);
+    };
+    client.on("ready", ready);
+    client.on("close", () => down("connection closed"));
+    client.on("error", (error) => down(error));
+    if (client.status === "ready") ready();
+  }
+
+  get connected(): boolean {
+    return this.up;
+  }
+
+  private failWaiting(reason: string): void {
+    for (const fail of [...this.waiting]) fail(new ClusterDownError(reason));
+  }
+
+  /** Waits (up to connectTimeoutMs) for the first connection; afterwards answers at once. */
+  private async connectedOrThrow(signal: AbortSignal | undefined): Promise<void> {
+    if (this.up) return;
+    if (this.everUp) throw new ClusterDownError("redis is unreachable");
+    await new Promise<void>((resolve, reject) => {
+      const client = this.connection.client;
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        client.removeListener("ready", onReady);
+        signal?.removeEventListener("abort", onAbort);
+        this.waiting.delete(fail);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onReady = () => done();
+      const onAbort = () => done(signal!.reason as Error);
+      const fail = (error: Error) => done(error);
+      const timer = setTimeout(() => done(new ClusterDownError(`no connection to redis within ${this.options.connectTimeoutMs}ms`)), this.options.connectTimeoutMs);
+      client.once("ready", onReady);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiting.add(fail);
+    });
+  }
+
+  /** A cluster-wide slot, held until one window after `release` is called. */
+  async acquire(priority: number, signal: AbortSignal | undefined): Promise<Release> {
+    await this.connectedOrThrow(signal);
+    return new Promise<Release>((resolve, reject) => {
+      let state: "waiting" | "granted" | "abandoned" = "waiting";
+      const leave = (error: unknown) => {
+        if (state !== "waiting") return;
+        state = "abandoned";
+        this.waiting.delete(fail);
+        signal?.removeEventListener("abort", onAbort);
+        reject(error);
+      };
+      const fail = (error: Error) => leave(error);
+      const onAbort = () => leave(signal!.reason);
+      this.waiting.add(fail);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const job = () =>
+        new Promise<void>((finish) => {
+          // Granted after the caller gave up (aborted, or fell back to local pacing): hand it back.
+          if (state !== "waiting") return finish();
+          state = "granted";
+          this.waiting.delete(fail);
+          signal?.removeEventListener("abort", onAbort);
+          let released = false;
+          resolve(() => {
+            if (released) return;
+            released = true;
+            setTimeout(finish, this.options.windowMs);
+          });
+        });
+      this.bottleneck.schedule({ priority, expiration: this.options.expirationMs }, job).catch((error: unknown) => leave(new ClusterDownError(error instanceof Error ? error.message : String(error))));
+    });
+  }
+
+  async disconnect(): Promise<void> {
+    this.failWaiting("the limiter was disconnected");
+    this.up = false;
+    // Both clients were made here (a caller's client is only duplicated), so both are closed here.
+    await this.connection.disconnect(false);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The request pipeline, in the order a request passes it. Each layer is one file of this folder
+ * and says at its top what it guarantees; per-call settings travel with the request.
+ *
+ *   typed errors → credentials → retries → body read → redirects → rate limit → hooks → timeout → fetch
+ *
+ * A retry goes back through the redirect and rate-limit layers, so it is paced like any request; a
+ * redirect hop off the API origin is neither paced nor given credentials.
+ */
+import type { ResolvedConfig } from "../config.ts";
+import type { GladlyLimiter } from "../limiter/types.ts";
+import { authLayer } from "./auth.ts";
+import { fetchStep } from "./fetch.ts";
+import { observeLayer } from "./observe.ts";
+import { rateLimitLayer } from "./rate-limit.ts";
+import { readBodyLayer } from "./read-body.ts";
+import { redirectsLayer } from "./redirects.ts";
+import { type Layer, type Send, compose } from "./request.ts";
+import { retryLayer } from "./retry.ts";
+import { timeoutLayer } from "./timeout.ts";
+import { typedErrorsLayer } from "./typed-errors.ts";
+
+export function createPipeline(config: ResolvedConfig, limiter: GladlyLimiter | undefined): Send {
+  const layers: Layer[] = [
+    typedErrorsLayer,
+    authLayer(config.authorization),
+    retryLayer(config.retry, config.hooks),
+    readBodyLayer,
+    redirectsLayer,
+    ...(limiter ? [rateLimitLayer(limiter, config.baseUrl, config.retry)] : []),
+    observeLayer(config.hooks),
+    timeoutLayer(config.timeout),
+  ];
+  return compose(layers, fetchStep(config.fetch));
+}
+
+export type { Answer, BodyKind, CallSettings, PipelineRequest, Priority, ReadBody, Send } from "./request.ts";
