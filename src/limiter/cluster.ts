@@ -58,6 +58,8 @@ export class RedisCluster {
   private readonly bottleneck: Bottleneck;
   private readonly connection: { client: RedisClientLike; disconnect(flush?: boolean): Promise<void> };
   private readonly waiting = new Set<(error: Error) => void>();
+  /** Jobs not yet freed in Redis: disconnecting waits for those granted, or Redis would keep their slots until they expire. */
+  private readonly holding = new Set<Promise<void>>();
   private up = false;
   private everUp = false;
 
@@ -154,13 +156,19 @@ export class RedisCluster {
             setTimeout(finish, this.options.windowMs);
           });
         });
-      this.bottleneck.schedule({ priority, expiration: this.options.expirationMs }, job).catch((error: unknown) => leave(new ClusterDownError(error instanceof Error ? error.message : String(error))));
+      // Settles once the slot is freed in Redis (a window after the answer), or has expired there.
+      const scheduled = this.bottleneck.schedule({ priority, expiration: this.options.expirationMs }, job).catch((error: unknown) => leave(new ClusterDownError(error instanceof Error ? error.message : String(error))));
+      this.holding.add(scheduled);
+      void scheduled.then(() => this.holding.delete(scheduled));
     });
   }
 
   async disconnect(): Promise<void> {
     this.failWaiting("the limiter was disconnected");
     this.up = false;
+    // Slots still held free one window after their answers; Redis must hear of it before the clients close.
+    // (Jobs still queued were failed above and hand their slot straight back if granted.)
+    await Promise.race([Promise.all(this.holding), new Promise((resolve) => setTimeout(resolve, this.options.windowMs * 3).unref?.())]);
     // Both clients were made here (a caller's client is only duplicated), so both are closed here.
     await this.connection.disconnect(false);
   }
