@@ -1,9 +1,9 @@
 /** How suites that need redis-server or Chromium find them, skip without them, and fail in CI. */
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MissingServiceError, findService, requireService } from "./helpers/services.ts";
+import { MissingServiceError, findService, requireService, serviceCommand } from "./helpers/services.ts";
 
 let dir: string;
 let empty: string;
@@ -21,13 +21,20 @@ afterAll(async () => {
 
 describe("findService", () => {
   it("finds an executable on the PATH and ignores a file that is not executable", () => {
-    expect(findService("redis-server", { PATH: `${empty}:${dir}` })).toEqual({ found: true, path: join(dir, "redis-server") });
+    expect(findService("redis-server", { PATH: `${empty}${delimiter}${dir}` })).toEqual({ found: true, path: join(dir, "redis-server") });
     expect(findService("chromium", { PATH: dir })).toEqual({ found: false, reason: "chromium / chromium-browser not found on the PATH" });
   });
 
   it("the environment variable wins over the PATH, and a wrong one is reported as such", () => {
     expect(findService("chromium", { PATH: empty, CHROMIUM_PATH: join(dir, "redis-server") })).toEqual({ found: true, path: join(dir, "redis-server") });
     expect(findService("redis-server", { PATH: dir, REDIS_SERVER: "/nowhere/redis-server" })).toEqual({ found: false, reason: "REDIS_SERVER=/nowhere/redis-server is not an executable file" });
+  });
+});
+
+describe("serviceCommand", () => {
+  it("is the path found, or the bare name for spawn to report", () => {
+    expect(serviceCommand("redis-server", { PATH: empty, REDIS_SERVER: join(dir, "redis-server") })).toBe(join(dir, "redis-server"));
+    expect(serviceCommand("redis-server", { PATH: empty })).toBe("redis-server");
   });
 });
 

@@ -54,6 +54,12 @@ export function findService(name: ServiceName, env: NodeJS.ProcessEnv = process.
   return { found: false, reason: `${spec.names.join(" / ")} not found on the PATH` };
 }
 
+/** What to spawn: the path found (REDIS_SERVER, CHROMIUM_PATH, the PATH), else the bare name. */
+export function serviceCommand(name: ServiceName, env: NodeJS.ProcessEnv = process.env): string {
+  const lookup = findService(name, env);
+  return lookup.found ? lookup.path : SERVICES[name].names[0];
+}
+
 /** The one line printed for a skipped suite: what, why, and how to get it. */
 export function skipLine(name: ServiceName, suite: string, reason: string): string {
   const spec: ServiceSpec = SERVICES[name];
