@@ -34,8 +34,9 @@ export async function writeBody(body: ReadableStream<Uint8Array>, file: import("
     for (;;) {
       signal?.throwIfAborted();
       const { done, value } = await reader.read();
-      if (done) return;
+      // Before `done`: an abort cancels the reader, which then reads as a body that ended.
       signal?.throwIfAborted();
+      if (done) return;
       for (let offset = 0; offset < value.byteLength; ) offset += (await file.write(value, offset)).bytesWritten;
       onChunk(value.byteLength);
     }
