@@ -13,6 +13,7 @@ import { GladlyError, createGladlyClient } from "../src/index.ts";
 import { type FakeGladly, networkFaults, startFakeGladly } from "../src/testing/index.ts";
 import { startEmulator, utilization } from "../test/helpers/emulator.ts";
 import { startRedis } from "../test/helpers/redis.ts";
+import { INSTALL_BUDGET, measureInstallSize } from "../scripts/install-size.ts";
 import { bundlePublicAnswers } from "../scripts/size.ts";
 import { type Scenario, runScenario } from "./limiter-scenarios.ts";
 import { gzipSync } from "node:zlib";
@@ -276,6 +277,12 @@ async function packageSize(): Promise<void> {
   metrics.cold_import_ms = round(percentile(times, 50), 1);
   metrics.public_answers_gzip_bytes = gzipSync(await bundlePublicAnswers(), { level: 9 }).length;
   targets.public_answers_gzip_bytes = "<= 5120";
+  log("package: npm pack, then npm install of the tarball into an empty folder");
+  const installed = await measureInstallSize({ build: false });
+  metrics.install_packages = installed.install_packages;
+  metrics.install_bytes = installed.install_bytes;
+  targets.install_packages = `<= ${INSTALL_BUDGET.install_packages}`;
+  targets.install_bytes = `<= ${INSTALL_BUDGET.install_bytes}`;
 }
 
 function meets(value: number, target: string): boolean {

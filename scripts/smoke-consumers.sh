@@ -20,6 +20,17 @@ mkdir -p "$app" && cd "$app"
 npm init -y >/dev/null
 npm install --no-audit --no-fund "$tarball" >/dev/null 2>&1
 
+# The lean install: the fake's validator and the CLI's parser are compiled in, the MCP SDK is an
+# optional peer dependency; none of them is installed with the client.
+for optional in ajv commander @modelcontextprotocol/sdk; do
+  if [ -e "node_modules/$optional" ]; then echo "installing gladly-api installed $optional"; exit 1; fi
+done
+./node_modules/.bin/gladly ops --tag customers | grep -q createCustomer
+echo "gladly (the bin, without commander installed): ok"
+if ./node_modules/.bin/gladly mcp </dev/null 2>mcp.err; then echo "gladly mcp ran without the MCP SDK"; exit 1; fi
+grep -q "npm install @modelcontextprotocol/sdk" mcp.err || { cat mcp.err; exit 1; }
+echo "gladly mcp without the MCP SDK: says how to install it"
+
 cat > esm.mjs <<'JS'
 import { createGladlyClient, GladlyNotFoundError } from "gladly-api";
 import { startFakeGladly } from "gladly-api/testing";

@@ -69,6 +69,19 @@ function defaultEnv(): Record<string, string | undefined> {
   return proc?.env ?? {};
 }
 
+/** Reads that a runtime refuses (Deno without --allow-env) count as unset, so options alone always suffice. */
+function readableEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return new Proxy(env, {
+    get(target, name) {
+      try {
+        return Reflect.get(target, name);
+      } catch {
+        return undefined;
+      }
+    },
+  });
+}
+
 function basicAuthorization(email: string, token: string): string {
   const bytes = new TextEncoder().encode(`${email}:${token}`);
   let binary = "";
@@ -84,7 +97,7 @@ export function resolveConfig(options: GladlyClientOptions = {}): ResolvedConfig
       "createGladlyClient refuses to run in a browser: the API token would be exposed to everyone who loads the page. Use gladly-api/public-answers for help-center pages, call Gladly from your server, or pass dangerouslyAllowBrowser: true if you really mean it",
     );
   }
-  const env = options.env ?? defaultEnv();
+  const env = readableEnv(options.env ?? defaultEnv());
   const pick = (value: string | undefined, name: string) => (value !== undefined ? value : env[name] || undefined);
 
   const environment = pick(options.environment, "GLADLY_ENVIRONMENT") ?? "production";

@@ -242,3 +242,19 @@ export function connectionError(cause: unknown, method: string, url: string, sta
   const inner = cause instanceof Error && cause.cause instanceof Error ? ` (${cause.cause.message})` : "";
   return new GladlyConnectionError(`${method} ${pathOf(url)}: ${stage}: ${reason}${inner}`, { method, url, cause });
 }
+
+/**
+ * A feature needs something this install or runtime does not have: an optional package
+ * (`ajv` for the fake, `@modelcontextprotocol/sdk` for `gladly mcp`), or a Node.js API such as
+ * the file system where the runtime has none (saving files on Cloudflare Workers). The message
+ * says what to install or what to use instead.
+ */
+export class GladlyMissingDependencyError extends Error {
+  override name = "GladlyMissingDependencyError";
+  /** The package or built-in module that is missing, e.g. `ajv` or `node:fs/promises`. */
+  readonly dependency: string;
+  constructor(dependency: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.dependency = dependency;
+  }
+}

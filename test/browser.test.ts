@@ -7,28 +7,31 @@ import { type Browser, type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { servePage } from "../examples/public-answers/serve.ts";
 import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
+import { requireService } from "./helpers/services.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+// Found on the PATH or through CHROMIUM_PATH; absent, this file is skipped with one line.
+const CHROMIUM = requireService("chromium", "test/browser.test.ts");
 let browser: Browser;
 let fake: FakeGladly;
 let allowed: Awaited<ReturnType<typeof servePage>>;
 let other: Awaited<ReturnType<typeof servePage>>;
 
-beforeAll(async () => {
+async function setUp(executablePath: string): Promise<void> {
   allowed = await servePage();
   other = await servePage();
   fake = await startFakeGladly({ corsOrigins: [allowed.origin] });
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     // playwright-core gives every launch a fresh, empty --user-data-dir of its own.
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
-}, 60_000);
+}
 
-afterAll(async () => {
+async function tearDown(): Promise<void> {
+  // Only what set-up got as far as starting: a failed launch leaves no second error here.
   await browser?.close();
   await Promise.all([fake?.close(), allowed?.close(), other?.close()]);
-});
+}
 
 async function openDemo(origin: string): Promise<{ context: BrowserContext; page: Awaited<ReturnType<BrowserContext["newPage"]>>; sent: Record<string, string>[] }> {
   const context = await browser.newContext();
@@ -43,7 +46,10 @@ async function openDemo(origin: string): Promise<{ context: BrowserContext; page
   return { context, page, sent };
 }
 
-describe("Public Answers in Chromium", () => {
+describe.skipIf(!CHROMIUM)("Public Answers in Chromium", () => {
+  beforeAll(() => setUp(CHROMIUM!), 60_000);
+  afterAll(tearDown);
+
   it("a search box lists matching answers, with no credentials or cookies sent", async () => {
     const { context, page, sent } = await openDemo(allowed.origin);
     await page.locator("#q").pressSequentially("password", { delay: 20 });

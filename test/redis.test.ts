@@ -5,6 +5,7 @@ import { GladlyLimiterError, createGladlyClient } from "../src/index.ts";
 import { OrganizationLimiter } from "../src/limiter/organization.ts";
 import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
 import { type RedisServer, startRedis } from "./helpers/redis.ts";
+import { requireService } from "./helpers/services.ts";
 
 let redis: RedisServer;
 let fake: FakeGladly;
@@ -27,7 +28,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe("rateLimit.redis", () => {
+describe.skipIf(!requireService("redis-server", "test/redis.test.ts"))("rateLimit.redis", () => {
   it("two limiters (as two processes would) share one budget: no 429, and neither takes it alone", async () => {
     // Separate instances with separate Redis connections: what two processes would have.
     const id = `test-${Date.now()}`;

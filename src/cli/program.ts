@@ -4,6 +4,7 @@ import { type OperationEntry, operations } from "../../generated/operations.ts";
 import { createGladlyClient } from "../client.ts";
 import { VERSION } from "../config.ts";
 import { GladlyError, GladlyInputError } from "../errors.ts";
+import { importOptional } from "../optional.ts";
 import { startFakeGladly } from "../testing/fake.ts";
 import { formatJson, table } from "./format.ts";
 import { runTour } from "./tour.ts";
@@ -20,6 +21,10 @@ export interface CliIo {
 
 /** Bad usage: a message and exit code 2, never a stack trace. */
 class UsageError extends Error {}
+
+/** `gladly mcp` runs on the official MCP SDK, an optional peer dependency (Express and ~90 more packages). */
+const MCP_SDK = "@modelcontextprotocol/sdk";
+const MCP_NPX = "with npx: npx -y -p gladly-api -p @modelcontextprotocol/sdk gladly mcp";
 
 const entries = Object.values(operations) as OperationEntry[];
 const groups = [...new Set(entries.map((e) => e.group))].sort();
@@ -217,7 +222,7 @@ export function buildProgram(io: CliIo): Command {
     .option("--http <port>", "serve Streamable HTTP on 127.0.0.1:<port>/mcp instead of stdio", (v) => Number(v))
     .action(async (options: { allowWrites?: boolean; allowDestructive?: boolean; tags?: string[]; maxResponseChars: number; http?: number }) => {
       const globals = program.opts<{ sandbox?: boolean; baseUrl?: string }>();
-      const { createGladlyMcpServer, serveGladlyMcpHttp } = await import("../mcp.ts");
+      const { createGladlyMcpServer, serveGladlyMcpHttp } = await importOptional(MCP_SDK, "gladly mcp", () => import("../mcp.ts"), MCP_NPX);
       const settings = {
         ...(options.allowWrites && { allowWrites: true }),
         ...(options.allowDestructive && { allowDestructive: true }),
@@ -232,7 +237,7 @@ export function buildProgram(io: CliIo): Command {
         await served.close();
         return;
       }
-      const { StdioServerTransport } = await import("@modelcontextprotocol/sdk/server/stdio.js");
+      const { StdioServerTransport } = await importOptional(MCP_SDK, "gladly mcp", () => import("@modelcontextprotocol/sdk/server/stdio.js"), MCP_NPX);
       const server = createGladlyMcpServer(clientFor(io, globals), settings);
       const closed = new Promise<void>((resolve) => (server.onclose = resolve));
       await server.connect(new StdioServerTransport());

@@ -1,12 +1,8 @@
-import { createWriteStream } from "node:fs";
-import { mkdir, rename, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { Agent, ConversationItem, ExportJob, Topic } from "../../generated/types.ts";
 import { GladlyError, GladlyInputError } from "../errors.ts";
 import { type CallOptions, type OperationContext, openStream } from "../operations.ts";
 import type { GladlyOperations } from "../operations.ts";
+import { fileSystem, writeBody } from "./files.ts";
 import { jsonLines } from "./lines.ts";
 import { sleep } from "../sleep.ts";
 
@@ -90,25 +86,33 @@ export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOper
     const job = await exportOps.getJob({ jobId }, options.signal ? { signal: options.signal } : {});
     const files = job.files ?? [];
     for (const file of files) if (file.includes("/") || file.includes("\\") || file === ".." || file === ".") throw new GladlyInputError("filename", `${JSON.stringify(file)} is not a plain file name`);
-    await mkdir(dir, { recursive: true });
+    const { fs, path } = await fileSystem("export.downloadJob", "Read each file with export.readFile() instead.");
+    await fs.mkdir(dir, { recursive: true });
     const saved: string[] = [];
     for (const [index, file] of files.entries()) {
-      const target = join(dir, file);
-      const partial = join(dir, `.${file}.partial`);
-      const have = await stat(partial).then((s) => s.size, () => 0);
+      const target = path.join(dir, file);
+      const partial = path.join(dir, `.${file}.partial`);
+      const have = await fs.stat(partial).then((s) => s.size, () => 0);
       const response = await openStream(ctx, "getFile", { jobId, filename: file }, { ...(options.signal && { signal: options.signal }), ...(have > 0 && { headers: { Range: `bytes=${have}-` } }) });
       const resumed = response.status === 206;
       const length = Number(response.headers.get("content-length") ?? NaN);
       const progress: DownloadProgress = { file, bytes: resumed ? have : 0, totalBytes: Number.isFinite(length) ? length + (resumed ? have : 0) : undefined, filesDone: index, files: files.length };
-      const counter = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          progress.bytes += chunk.length;
-          options.onProgress?.({ ...progress });
-          done(null, chunk);
-        },
-      });
-      await pipeline(Readable.fromWeb(response.body as never), counter, createWriteStream(partial, { flags: resumed ? "a" : "w" }), options.signal ? { signal: options.signal } : {});
-      await rename(partial, target);
+      const handle = await fs.open(partial, resumed ? "a" : "w");
+      try {
+        const body = response.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+        await writeBody(
+          body,
+          handle,
+          (bytes) => {
+            progress.bytes += bytes;
+            options.onProgress?.({ ...progress });
+          },
+          options.signal,
+        );
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(partial, target);
       saved.push(target);
       options.onProgress?.({ ...progress, filesDone: index + 1 });
     }

@@ -1,11 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { GladlyError } from "../errors.ts";
 import { type CallOptions, type OperationContext, openStream } from "../operations.ts";
+import { fileSystem, writeBody } from "./files.ts";
 
 type Options = Pick<CallOptions, "signal" | "priority" | "timeout">;
 
@@ -17,13 +12,21 @@ export function createMediaHelpers(ctx: OperationContext) {
   }
 
   /** Saves a recording to `path`, atomically: a temporary file renamed once complete. */
-  async function saveRecording(args: { itemId: string }, path: string, options: Options = {}): Promise<void> {
-    const temporary = join(dirname(path), `.${randomBytes(6).toString("hex")}.partial`);
+  async function saveRecording(args: { itemId: string }, target: string, options: Options = {}): Promise<void> {
+    const { fs, path } = await fileSystem("conversations.saveRecording", "Read the stream of conversations.openRecording() instead.");
+    const random = [...crypto.getRandomValues(new Uint8Array(6))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+    const temporary = path.join(path.dirname(target), `.${random}.partial`);
     try {
-      await pipeline(Readable.fromWeb((await openRecording(args, options)) as never), createWriteStream(temporary), options.signal ? { signal: options.signal } : {});
-      await rename(temporary, path);
+      const body = await openRecording(args, options);
+      const handle = await fs.open(temporary, "w");
+      try {
+        await writeBody(body, handle, () => undefined, options.signal);
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(temporary, target);
     } catch (error) {
-      await rm(temporary, { force: true });
+      await fs.rm(temporary, { force: true });
       throw error;
     }
   }

@@ -1,7 +1,6 @@
-import { Readable } from "node:stream";
-import { parse } from "csv-parse";
 import type { OperationArgs } from "../operations.ts";
 import { type CallOptions, type OperationContext, openStream } from "../operations.ts";
+import { csvRows } from "./csv.ts";
 
 /** A report as it arrives: its file name, the raw CSV bytes, and its rows parsed on demand. */
 export interface ReportStream {
@@ -33,8 +32,7 @@ function toReportStream(response: Response): ReportStream {
   return {
     filename: filenameFromDisposition(response.headers.get("content-disposition")),
     body,
-    // csv-parse is a well-kept, streaming RFC 4180 parser: quoting rules are not worth hand-writing.
-    rows: () => Readable.fromWeb(body as never).pipe(parse({ columns: true, bom: true, relax_column_count: true, skip_empty_lines: true })) as AsyncIterable<Record<string, string>>,
+    rows: () => csvRows(response, "POST"),
   };
 }
 

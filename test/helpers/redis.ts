@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { serviceCommand } from "./services.ts";
 
 export interface RedisServer {
   url: string;
@@ -22,7 +23,7 @@ async function freePort(): Promise<number> {
 /** A real redis-server on 127.0.0.1 and a free port, with nothing persisted. `.ci/run` installs it. */
 export async function startRedis(port?: number): Promise<RedisServer> {
   port ??= await freePort();
-  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], {
+  const child: ChildProcess = spawn(serviceCommand("redis-server"), ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   await new Promise<void>((resolve, reject) => {
