@@ -9,7 +9,7 @@ import type { GladlyClient } from "./client.ts";
 import { VERSION } from "./config.ts";
 import { GladlyError, GladlyInputError, formatErrorDetail } from "./errors.ts";
 import { isIdempotent } from "./operations.ts";
-import { spec } from "./testing/spec.ts";
+import { spec } from "./spec.ts";
 
 export interface GladlyMcpOptions {
   /** Offer operations that create or change things (default: read-only). */
