@@ -6464,7 +6464,7 @@ export interface operations {
                 email?: string;
                 /** @description Customer ID in your system of record for Customer Profiles linked to a Lookup Adaptor installed prior to 05/12/21. If Customer Profile is linked to a Lookup Adaptor installed on or after 05/12/21, this field is not searchable. */
                 externalCustomerId?: string;
-                /** @description Phone number in E.164 format. Pass it as is (`+16505551987`): the client URL-encodes it, so escaping it yourself (`%2B`) finds nobody. */
+                /** @description Phone number in E.164 format. Pass it as is, such as `+16505551987`: the client URL-encodes it, and escaping the `+` yourself finds nobody. */
                 phoneNumber?: string;
             };
             header?: never;

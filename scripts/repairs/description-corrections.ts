@@ -19,7 +19,7 @@ const CORRECTIONS: readonly Correction[] = [
     operationId: "findCustomers",
     parameter: "phoneNumber",
     wrong: "The value should be URL escaped where `+` becomes `%2B`.",
-    right: "Pass it as is (`+16505551987`): the client URL-encodes it, so escaping it yourself (`%2B`) finds nobody.",
+    right: "Pass it as is, such as `+16505551987`: the client URL-encodes it, and escaping the `+` yourself finds nobody.",
     why: "telling callers to send `%2B` makes the client send `%252B`",
   },
   {
