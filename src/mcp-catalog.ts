@@ -5,7 +5,7 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { type OperationEntry, operations } from "../generated/operations.ts";
 import { GladlyInputError } from "./errors.ts";
-import { inputSchemaOf, operationSpec, responseSchemaOf } from "./mcp-schema.ts";
+import { allowsType, inputSchemaOf, operationSpec, responseSchemaOf } from "./mcp-schema.ts";
 import { isIdempotent } from "./operations.ts";
 
 /**
@@ -62,7 +62,7 @@ export function selectOperations(p: Permissions, tags: string[] | undefined): Op
 /** Answers cut into pages take an `offset`: lists, CSV, JSON Lines. */
 export function isPaged(op: OperationEntry): boolean {
   if (op.responseKind === "text") return true;
-  return responseSchemaOf(op)?.type === "array";
+  return allowsType(responseSchemaOf(op), "array");
 }
 
 export function describeOperation(op: OperationEntry): string {
@@ -80,11 +80,11 @@ export function describeOperation(op: OperationEntry): string {
  */
 export function outputSchemaOf(op: OperationEntry): Tool["outputSchema"] | undefined {
   const response = responseSchemaOf(op);
-  if (response?.type === "array") {
+  if (allowsType(response, "array")) {
     return {
       type: "object",
       properties: {
-        items: response,
+        items: { ...response, type: "array" },
         total: { type: "integer", description: "records in Gladly's answer" },
         offset: { type: "integer", description: "index of the first record shown" },
         nextOffset: { type: "integer", description: "pass as offset to see the rest; absent when all was shown" },

@@ -35,6 +35,12 @@ function resolved(node: unknown): unknown {
   return isSchema(node) && typeof node.$ref === "string" ? schemas[node.$ref.split("/").pop()!] : node;
 }
 
+/** An answer's property or list element may be null, whatever the spec says. */
+function nullableValue(schema: unknown, direction: Direction): unknown {
+  if (direction !== "output" || !isSchema(schema) || typeof schema.type !== "string") return schema;
+  return { ...schema, type: [schema.type, "null"] };
+}
+
 export function toJsonSchema(node: unknown, direction: Direction, seen: string[] = []): unknown {
   if (Array.isArray(node)) return node.map((n) => toJsonSchema(n, direction, seen));
   if (!isSchema(node)) return node;
@@ -53,10 +59,10 @@ export function toJsonSchema(node: unknown, direction: Direction, seen: string[]
       const properties: Schema = {};
       for (const [name, child] of Object.entries(value)) {
         if (hidden(resolved(child), direction)) dropped.add(name);
-        else properties[name] = toJsonSchema(child, direction, seen);
+        else properties[name] = nullableValue(toJsonSchema(child, direction, seen), direction);
       }
       out.properties = properties;
-    } else out[key] = toJsonSchema(value, direction, seen);
+    } else out[key] = key === "items" ? nullableValue(toJsonSchema(value, direction, seen), direction) : toJsonSchema(value, direction, seen);
   }
   if (Array.isArray(out.required)) {
     out.required = (out.required as string[]).filter((name) => !dropped.has(name));
@@ -65,7 +71,12 @@ export function toJsonSchema(node: unknown, direction: Direction, seen: string[]
   // Strict validators want the type that `properties`/`required`/`items` imply written out.
   if (out.type === undefined && OBJECT_KEYWORDS.some((key) => key in out)) out.type = "object";
   if (out.type === undefined && "items" in out) out.type = "array";
-  if (node.nullable === true && typeof out.type === "string") out.type = [out.type, "null"];
+  // Gladly answers null for fields its spec does not mark nullable; a client that checks a result
+  // against its schema would reject the whole answer for one such field.
+  // (A scalar here; an object or array where it is a property's value, below: as an allOf branch
+  // it must stay an object.)
+  const scalar = typeof out.type === "string" && !["object", "array"].includes(out.type);
+  if ((node.nullable === true || (direction === "output" && scalar)) && typeof out.type === "string") out.type = [out.type, "null"];
   // Gladly writes formats in prose ("ISO 8601", "RFC3339"); strict validators reject those, so they move to the description.
   if (typeof out.format === "string" && !STANDARD_FORMATS.has(out.format)) {
     out.description = [out.description, `Format: ${out.format}.`].filter(Boolean).join(" ");
@@ -111,6 +122,11 @@ export function inputSchemaOf(op: OperationEntry, paged: boolean): InputSchema {
   }
   if (paged) properties[OFFSET_ARGUMENT] = { type: "integer", minimum: 0, description: "for the rest of a cut answer: the offset it gave" };
   return { type: "object", properties, ...(required.length && { required }) };
+}
+
+/** Whether a converted schema admits this type (`type` may be a list once null is allowed). */
+export function allowsType(schema: Schema | undefined, type: string): boolean {
+  return schema !== undefined && (schema.type === type || (Array.isArray(schema.type) && schema.type.includes(type)));
 }
 
 /** The JSON schema of the operation's success answer, if it has one. */
