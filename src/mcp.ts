@@ -7,6 +7,7 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { GladlyClient } from "./client.ts";
 import { VERSION } from "./config.ts";
+import { GladlyInputError } from "./errors.ts";
 import { callOperation, toolError } from "./mcp-call.ts";
 import { type Kind, type Permissions, isAllowed, operationById, refusal, selectOperations, toolOf } from "./mcp-catalog.ts";
 import { CALL, DESCRIBE, SEARCH, describeForAgent, dynamicTools, searchOperations } from "./mcp-dynamic.ts";
@@ -39,6 +40,8 @@ const KINDS: Kind[] = ["read", "write", "message", "destructive"];
  */
 export function createGladlyMcpServer(client: GladlyClient, options: GladlyMcpOptions = {}): Server {
   const settings = { maxResponseChars: options.maxResponseChars ?? 20_000 };
+  if (!Number.isInteger(settings.maxResponseChars) || settings.maxResponseChars < 1) throw new GladlyInputError("maxResponseChars", `must be a whole number of characters ≥ 1, not ${String(options.maxResponseChars)}`);
+  if (options.mode !== undefined && options.mode !== "tools" && options.mode !== "dynamic") throw new GladlyInputError("mode", `must be "tools" or "dynamic", not ${JSON.stringify(options.mode)}`);
   const permissions: Permissions = { allowWrites: options.allowWrites, allowMessaging: options.allowMessaging, allowDestructive: options.allowDestructive };
   const offered = selectOperations(permissions, options.tags);
   const byName = new Map(offered.map((op) => [op.operationId, op]));

@@ -291,6 +291,13 @@ describe("errors", () => {
   });
 });
 
+describe("options", () => {
+  it("refuses a mode or a response size that makes no sense, naming it", () => {
+    expect(() => createGladlyMcpServer(gladly(), { mode: "lazy" as never })).toThrow(/^mode: must be "tools" or "dynamic", not "lazy"$/);
+    expect(() => createGladlyMcpServer(gladly(), { maxResponseChars: Number.NaN })).toThrow(/^maxResponseChars: must be a whole number of characters ≥ 1, not NaN$/);
+  });
+});
+
 describe("over stdio (gladly mcp)", () => {
   it("serves dynamic mode with messaging allowed", async () => {
     const { StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js");
