@@ -11,9 +11,9 @@ const schemas = spec.components.schemas as Record<string, Schema>;
 
 /**
  * `input`: what a caller sends, so server-owned `readOnly` fields (a webhook's id, createdAt…)
- * are left out. `output`: what Gladly answers, described but not constrained (no `required`, no
- * `enum`, no formats or limits) and without prose, because clients reject a structured result that breaks its schema and Gladly's answers
- * do not always keep to the spec.
+ * are left out. `output`: what Gladly answers, as a shape without constraints (no `required`,
+ * `enum`, formats or limits; any value may be null) or prose, because SDK clients reject a
+ * structured result that breaks its schema and Gladly's answers do not always keep to the spec.
  */
 export type Direction = "input" | "output";
 
@@ -71,10 +71,10 @@ export function toJsonSchema(node: unknown, direction: Direction, seen: string[]
   // Strict validators want the type that `properties`/`required`/`items` imply written out.
   if (out.type === undefined && OBJECT_KEYWORDS.some((key) => key in out)) out.type = "object";
   if (out.type === undefined && "items" in out) out.type = "array";
-  // Gladly answers null for fields its spec does not mark nullable; a client that checks a result
-  // against its schema would reject the whole answer for one such field.
-  // (A scalar here; an object or array where it is a property's value, below: as an allOf branch
-  // it must stay an object.)
+  // Gladly answers null for fields its spec does not mark nullable, and a client that checks a
+  // result against its schema would reject the whole answer for one such field. Scalars are made
+  // nullable here; objects and arrays only as a property's value or list element (nullableValue),
+  // since an allOf branch of an object must stay an object.
   const scalar = typeof out.type === "string" && !["object", "array"].includes(out.type);
   if ((node.nullable === true || (direction === "output" && scalar)) && typeof out.type === "string") out.type = [out.type, "null"];
   // Gladly writes formats in prose ("ISO 8601", "RFC3339"); strict validators reject those, so they move to the description.
@@ -82,8 +82,8 @@ export function toJsonSchema(node: unknown, direction: Direction, seen: string[]
     out.description = [out.description, `Format: ${out.format}.`].filter(Boolean).join(" ");
     delete out.format;
   }
-  // An answer's shape is what an agent needs from it (alternatives, like an item's 15 content
-  // types, are left open: the answer itself shows which one it is); its field prose would cost tokens on every tool list.
+  // An answer's shape is what an agent needs from it; field prose (and alternatives, like an
+  // item's 15 content types, which the answer itself shows) would cost tokens on every tool list.
   if (direction === "output") delete out.description;
   return out;
 }

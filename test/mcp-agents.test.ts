@@ -128,8 +128,26 @@ describe("schemas", () => {
     const { tools } = await (await connect(everything)).listTools();
     const input = (name: string) => tools.find((t) => t.name === name)!.inputSchema as { properties: Record<string, { properties?: Record<string, unknown>; items?: { properties?: Record<string, unknown> } }> };
     expect(JSON.stringify(tools.map((t) => t.inputSchema))).not.toContain("readOnly");
-    const webhook = JSON.stringify(input("createWebhook").properties.body);
-    for (const field of ['"createdAt"', '"hasCredentials"', '"headerKeys"']) expect(webhook).not.toContain(field);
+    /** Every property path a schema lets a caller send, through allOf/oneOf/anyOf and items. */
+    const paths = (node: unknown, at: string, out: Set<string>): Set<string> => {
+      if (Array.isArray(node)) node.forEach((n) => paths(n, at, out));
+      else if (typeof node === "object" && node !== null) {
+        const schema = node as Record<string, unknown>;
+        for (const [name, child] of Object.entries((schema.properties as Record<string, unknown> | undefined) ?? {})) paths(child, `${at}.${name}`, out.add(`${at}.${name}`));
+        for (const key of ["allOf", "oneOf", "anyOf", "items"]) paths(schema[key], at, out);
+      }
+      return out;
+    };
+    const sendable = (name: string) => paths(input(name), "", new Set());
+    const serverOwned = ["id", "createdAt", "updatedAt", "hasCredentials", "headerKeys", "disabledAtDueToRetryLimit"];
+    for (const name of ["createWebhook", "updateWebhook"]) {
+      expect(sendable(name)).toContain(".body.url");
+      for (const field of serverOwned) expect(sendable(name), `${name} body.${field}`).not.toContain(`.body.${field}`);
+    }
+    for (const name of ["createItem", "createCustomerItem"]) {
+      expect(sendable(name)).toContain(".body.content");
+      expect(sendable(name)).not.toContain(".body.content.receivedAt");
+    }
     expect(Object.keys(input("sendEmail").properties.body!.properties!.to as object)).toContain("items");
     expect(Object.keys((input("sendEmail").properties.body!.properties!.to as { items: { properties: object } }).items.properties)).toEqual(["email", "name"]);
   });
