@@ -58,7 +58,7 @@ function textResult(op: OperationEntry, text: string, offset: number, settings: 
   const unit = csv ? "rows" : "lines";
   const body = header + page.records.join("");
   const summary = `${op.operationId}: ${page.total} ${unit}${csv ? " (after the header)" : ""}.`;
-  const note = pageNote(page, unit, `call ${op.operationId} again with the same arguments`);
+  const note = pageNote(page, unit, op.operationId);
   const head = { type: "text" as const, text: [summary, note].filter(Boolean).join(" ") };
   // Reports and export files are documents: a resource with their MIME type. Events are read as text.
   if (csv || op.operationId === "getFile") {
@@ -70,7 +70,7 @@ function textResult(op: OperationEntry, text: string, offset: number, settings: 
 
 function listResult(op: OperationEntry, list: unknown[], offset: number, settings: CallSettings, capped: boolean | undefined): CallToolResult {
   const page: Page<unknown> = pageOf(list, offset, settings.maxResponseChars, (item) => JSON.stringify(item, null, 2).length + 4);
-  const note = pageNote(page, "records", `call ${op.operationId} again with the same arguments`);
+  const note = pageNote(page, "records", op.operationId);
   const cap = capped ? "[Gladly caps this list; it came back full, so Gladly may hold more than it returned]" : "";
   const text = [JSON.stringify(page.records, null, 2), note, cap].filter(Boolean).join("\n\n");
   const structured = { items: page.records, total: page.total, offset: page.offset, ...(page.nextOffset !== undefined && { nextOffset: page.nextOffset }) };

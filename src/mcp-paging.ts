@@ -27,9 +27,9 @@ export function pageOf<T>(all: readonly T[], offset: number, max: number, size: 
 }
 
 /** What an agent reads under a cut answer: which records it saw and how to get the rest. */
-export function pageNote(page: Page<unknown>, unit: string, again: string): string {
+export function pageNote(page: Page<unknown>, unit: string, operationId: string): string {
   if (page.records.length === 0 && page.total > 0) return `[offset ${page.offset} is past the end: there are ${page.total} ${unit}]`;
   if (page.nextOffset === undefined && page.offset === 0) return "";
   const shown = page.records.length ? `${unit} ${page.offset + 1}–${page.offset + page.records.length} of ${page.total}` : `no ${unit}`;
-  return page.nextOffset === undefined ? `[${shown}; that is the end]` : `[${shown}; ${again} with offset: ${page.nextOffset} for the rest]`;
+  return page.nextOffset === undefined ? `[${shown}; that is the end]` : `[${shown}; for the rest, call ${operationId} again with the same arguments and offset: ${page.nextOffset}]`;
 }

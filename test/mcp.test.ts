@@ -101,7 +101,7 @@ describe("calls", () => {
     const args = { entities: ["CUSTOMER_PROFILE", "CONVERSATION"], startAt: new Date(fake.clock.now() - 3600_000).toISOString() };
     const events = await client.callTool({ name: "getEvents", arguments: args });
     const [summary, lines] = (events.content as { text: string }[]).map((c) => c.text);
-    expect(summary).toMatch(/^getEvents: \d+ lines\. \[lines 1–\d+ of \d+; call getEvents again with the same arguments with offset: \d+ for the rest\]$/);
+    expect(summary).toMatch(/^getEvents: \d+ lines\. \[lines 1–\d+ of \d+; for the rest, call getEvents again with the same arguments and offset: \d+\]$/);
     for (const line of lines!.trim().split("\n")) expect(() => JSON.parse(line) as unknown).not.toThrow();
   });
 });
