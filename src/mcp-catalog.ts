@@ -5,7 +5,7 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { type OperationEntry, operations } from "../generated/operations.ts";
 import { GladlyInputError } from "./errors.ts";
-import { allowsType, inputSchemaOf, operationSpec, responseSchemaOf } from "./mcp-schema.ts";
+import { OFFSET_ARGUMENT, allowsType, inputSchemaOf, operationSpec, responseSchemaOf } from "./mcp-schema.ts";
 import { isIdempotent } from "./operations.ts";
 
 /**
@@ -61,8 +61,7 @@ export function selectOperations(p: Permissions, tags: string[] | undefined): Op
 
 /** Answers cut into pages take an `offset`: lists, CSV, JSON Lines. */
 export function isPaged(op: OperationEntry): boolean {
-  if (op.responseKind === "text") return true;
-  return allowsType(responseSchemaOf(op), "array");
+  return OFFSET_ARGUMENT in (toolOf(op).inputSchema.properties ?? {});
 }
 
 export function describeOperation(op: OperationEntry): string {
@@ -97,14 +96,20 @@ export function outputSchemaOf(op: OperationEntry): Tool["outputSchema"] | undef
   return undefined;
 }
 
+/** Tools depend only on the spec; the HTTP server makes a server per request, so each is built once. */
+const tools = new Map<string, Tool>();
+
 export function toolOf(op: OperationEntry): Tool {
+  const known = tools.get(op.operationId);
+  if (known) return known;
   const kind = kindOf(op);
   const output = outputSchemaOf(op);
-  return {
+  const paged = op.responseKind === "text" || allowsType(responseSchemaOf(op), "array");
+  const tool: Tool = {
     name: op.operationId,
     title: op.summary || op.operationId,
     description: describeOperation(op),
-    inputSchema: inputSchemaOf(op, isPaged(op)),
+    inputSchema: inputSchemaOf(op, paged),
     ...(output && { outputSchema: output }),
     annotations: {
       readOnlyHint: kind === "read",
@@ -114,4 +119,6 @@ export function toolOf(op: OperationEntry): Tool {
       openWorldHint: true,
     },
   };
+  tools.set(op.operationId, tool);
+  return tool;
 }
