@@ -48,11 +48,20 @@ function bytesResult(op: OperationEntry, bytes: ArrayBuffer, response: Response,
   return { content: [note, { type: "resource", resource: { uri, mimeType, blob: data } }] };
 }
 
+/** A CSV's records as they are written (a quoted field may span lines); undefined if it does not parse. */
+function csvRecords(text: string): string[] | undefined {
+  try {
+    return (parseCsv(text, { raw: true, relax_column_count: true }) as unknown as { raw: string }[]).map((r) => r.raw);
+  } catch {
+    return undefined; // cut between lines instead: still whole lines, never a broken answer
+  }
+}
+
 /** CSV rows (the header repeated on every page) or JSON Lines, cut on record boundaries. */
 function textResult(op: OperationEntry, text: string, offset: number, settings: CallSettings, args: Record<string, unknown>): CallToolResult {
   const mimeType = op.responseContentType ?? "text/plain";
   const csv = mimeType === "text/csv";
-  const raw = csv ? (parseCsv(text, { raw: true, relax_column_count: true }) as unknown as { raw: string }[]).map((r) => r.raw) : text.split("\n").filter(Boolean).map((line) => `${line}\n`);
+  const raw = (csv && csvRecords(text)) || text.split("\n").filter(Boolean).map((line) => `${line}\n`);
   const header = csv ? (raw.shift() ?? "") : "";
   const page = pageOf(raw, offset, settings.maxResponseChars - header.length, (r) => r.length);
   const unit = csv ? "rows" : "lines";

@@ -250,6 +250,45 @@ describe("cutting long answers", () => {
   });
 });
 
+describe("answers from a Gladly that answers this", () => {
+  /** The MCP server in front of a loopback server that always answers `body` as `type`. */
+  async function withAnswer<T>(type: string, body: string, options: GladlyMcpOptions, use: (client: Client) => Promise<T>): Promise<T> {
+    const { createServer } = await import("node:http");
+    const http = createServer((_req, res) => res.writeHead(200, { "content-type": type }).end(body));
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    try {
+      const client = createGladlyClient({ baseUrl: `http://127.0.0.1:${(http.address() as { port: number }).port}`, agentEmail: "a@example.com", apiToken: "t", rateLimit: false, retry: false });
+      const server = createGladlyMcpServer(client, options);
+      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+      const agent = new Client({ name: "answer-test", version: "1" });
+      await Promise.all([server.connect(serverSide), agent.connect(clientSide)]);
+      return await use(agent);
+    } finally {
+      await new Promise((resolve) => http.close(resolve));
+    }
+  }
+  const report = { name: "generateReport", arguments: { body: { metricSet: "AgentSummary", startAt: "2026-11-01", endAt: "2026-11-02" } } };
+  const csvOf = (result: Result) => blocks(result).find((b) => b.type === "resource")!.resource!.text!;
+
+  it("keeps a CSV row whose quoted field spans lines in one piece", async () => {
+    const csv = 'Agent,Note\nAmy,"first line\nsecond line"\nBen,short\n';
+    await withAnswer("text/csv", csv, { maxResponseChars: 20 }, async (agent) => {
+      const first = await agent.callTool(report);
+      expect(csvOf(first)).toBe('Agent,Note\nAmy,"first line\nsecond line"\n');
+      expect(text(first)).toContain("offset: 1");
+      expect(csvOf(await agent.callTool({ ...report, arguments: { ...report.arguments, offset: 1 } }))).toBe("Agent,Note\nBen,short\n");
+    });
+  });
+
+  it("cuts a CSV that does not parse between lines instead of failing", async () => {
+    await withAnswer("text/csv", 'Agent,Note\nAmy,"unclosed\nBen,short\n', { maxResponseChars: 20 }, async (agent) => {
+      const result = await agent.callTool(report);
+      expect(result.isError).toBeFalsy();
+      expect(csvOf(result)).toBe('Agent,Note\nAmy,"unclosed\n');
+    });
+  });
+});
+
 describe("hints and gating", () => {
   it("creates are not idempotent; reports are reads; messages need their own flag", async () => {
     const { tools } = await (await connect(everything)).listTools();
