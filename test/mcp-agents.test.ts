@@ -176,24 +176,6 @@ describe("structured results", () => {
     expect(customer.structuredContent).toMatchObject({ id: martha.id, name: "Martha Williams" });
   });
 
-  it("a null Gladly sends where its spec promises a string does not make the client reject the answer", async () => {
-    const { createServer } = await import("node:http");
-    const http = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: "t1", name: null, agentIds: null })));
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    try {
-      const client = createGladlyClient({ baseUrl: `http://127.0.0.1:${(http.address() as { port: number }).port}`, agentEmail: "a@example.com", apiToken: "t", rateLimit: false, retry: false });
-      const server = createGladlyMcpServer(client, { tags: ["teams"] });
-      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-      const agent = new Client({ name: "null-test", version: "1" });
-      await Promise.all([server.connect(serverSide), agent.connect(clientSide)]);
-      await agent.listTools(); // the SDK client checks structured results against the schemas it listed
-      const team = await agent.callTool({ name: "getTeam", arguments: { teamId: "t1" } });
-      expect(team.structuredContent).toEqual({ id: "t1", name: null, agentIds: null });
-    } finally {
-      await new Promise((resolve) => http.close(resolve));
-    }
-  });
-
   it("a CSV report is a text/csv resource; an export file an NDJSON one; a recording audio", async () => {
     const client = await connect();
     const report = await client.callTool({ name: "generateReport", arguments: { body: { metricSet: "AgentSummary", startAt: "2026-11-01", endAt: "2026-11-02" } } });
@@ -269,6 +251,14 @@ describe("answers from a Gladly that answers this", () => {
   }
   const report = { name: "generateReport", arguments: { body: { metricSet: "AgentSummary", startAt: "2026-11-01", endAt: "2026-11-02" } } };
   const csvOf = (result: Result) => blocks(result).find((b) => b.type === "resource")!.resource!.text!;
+
+  it("a null where the spec promises a string or list does not make the SDK client reject the answer", async () => {
+    await withAnswer("application/json", JSON.stringify({ id: "t1", name: null, agentIds: null }), { tags: ["teams"] }, async (agent) => {
+      await agent.listTools(); // the SDK client checks structured results against the schemas it listed
+      const team = await agent.callTool({ name: "getTeam", arguments: { teamId: "t1" } });
+      expect(team.structuredContent).toEqual({ id: "t1", name: null, agentIds: null });
+    });
+  });
 
   it("keeps a CSV row whose quoted field spans lines in one piece", async () => {
     const csv = 'Agent,Note\nAmy,"first line\nsecond line"\nBen,short\n';
