@@ -573,9 +573,7 @@ export interface paths {
          * Find Customers
          * @description Find customers by searching by choosing **one** of the following identifiers as query parameters:
          *
-         *     ```
-         *     /api/v1/customer-profiles?phoneNumber=%2B14151234567
-         *     ```
+         *     `phoneNumber: "+14151234567"` (the client URL-encodes the `+`)
          *
          *     Max limit of 50 profiles returned, sorted by most recently updatedAt date descending.
          */
@@ -4914,7 +4912,6 @@ export interface operations {
                     to: {
                         email?: string;
                         name?: string;
-                        example?: unknown;
                     }[];
                     /**
                      * @description Email address to send the email from. This must be a configured email address in your organization.
@@ -6467,7 +6464,7 @@ export interface operations {
                 email?: string;
                 /** @description Customer ID in your system of record for Customer Profiles linked to a Lookup Adaptor installed prior to 05/12/21. If Customer Profile is linked to a Lookup Adaptor installed on or after 05/12/21, this field is not searchable. */
                 externalCustomerId?: string;
-                /** @description Phone number in E.164 format. The value should be URL escaped where `+` becomes `%2B`. */
+                /** @description Phone number in E.164 format. Pass it as is, such as `+16505551987`: the client URL-encodes it, and escaping the `+` yourself finds nobody. */
                 phoneNumber?: string;
             };
             header?: never;

@@ -24,11 +24,11 @@ async function connect(options: GladlyMcpOptions = {}) {
 const text = (result: Awaited<ReturnType<Client["callTool"]>>) => (result.content as { type: string; text: string }[]).map((c) => c.text).join("\n");
 
 describe("tools", () => {
-  it("read-only by default: every GET, with valid JSON Schema inputs and the right hints", async () => {
+  it("read-only by default: every GET and the two reports, with valid JSON Schema inputs and the right hints", async () => {
     const client = await connect();
     const { tools } = await client.listTools();
-    const gets = Object.values(operations).filter((o) => o.method === "GET").map((o) => o.operationId).sort();
-    expect(tools.map((t) => t.name).sort()).toEqual(gets);
+    const reads = [...Object.values(operations).filter((o) => o.method === "GET").map((o) => o.operationId), "generateReport", "generateWorkSessionReport"].sort();
+    expect(tools.map((t) => t.name).sort()).toEqual(reads);
     const ajv = new Ajv.default({ strict: false, logger: { log: () => undefined, warn: (message: string) => { throw new Error(message); }, error: (message: string) => { throw new Error(message); } } });
     for (const tool of tools) {
       expect(() => ajv.compile(tool.inputSchema), tool.name).not.toThrow();
@@ -40,15 +40,15 @@ describe("tools", () => {
     expect(JSON.stringify(tools)).not.toContain("$ref");
   });
 
-  it("all 80 with --allow-destructive, hinted as what they are", async () => {
-    const client = await connect({ allowDestructive: true });
+  it("all 80 with --allow-destructive and --allow-messaging, hinted as what they are", async () => {
+    const client = await connect({ allowDestructive: true, allowMessaging: true });
     const { tools } = await client.listTools();
     expect(tools).toHaveLength(80);
     const hints = Object.fromEntries(tools.map((t) => [t.name, t.annotations]));
     expect(hints.deleteCustomer).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: true });
     expect(hints.redactContent).toMatchObject({ destructiveHint: true });
     expect(hints.sendSMS).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
-    expect(hints.createCustomer).toMatchObject({ idempotentHint: true });
+    expect(hints.createCustomer).toMatchObject({ idempotentHint: false });
     expect((tools.find((t) => t.name === "createCustomer")!.inputSchema as { required?: string[] }).required).toEqual(["body"]);
   });
 
@@ -96,13 +96,13 @@ describe("calls", () => {
     expect(text(bad)).toContain("customerId");
   });
 
-  it("cuts large answers with a note on narrowing, and summarizes binary ones", async () => {
+  it("cuts large answers between lines with the offset of the rest", async () => {
     const client = await connect({ maxResponseChars: 200 });
-    const events = await client.callTool({ name: "getEvents", arguments: { entities: ["CUSTOMER_PROFILE", "CONVERSATION"], startAt: new Date(fake.clock.now() - 3600_000).toISOString() } });
-    expect(text(events)).toMatch(/\[truncated: \d+ more characters of \d+; ask for fewer entities or a shorter startAt\/endAt window\]/);
-    const call = [...fake.state.items.values()].find((i) => (i.content as { type: string }).type === "PHONE_CALL")!;
-    const media = await client.callTool({ name: "getMedia", arguments: { itemId: call.id } });
-    expect(text(media)).toMatch(/^getMedia returned \d+ bytes of audio\/mpeg, not shown here\.$/);
+    const args = { entities: ["CUSTOMER_PROFILE", "CONVERSATION"], startAt: new Date(fake.clock.now() - 3600_000).toISOString() };
+    const events = await client.callTool({ name: "getEvents", arguments: args });
+    const [summary, lines] = (events.content as { text: string }[]).map((c) => c.text);
+    expect(summary).toMatch(/^getEvents: \d+ lines\. \[lines 1–\d+ of \d+; for the rest, call getEvents again with the same arguments and offset: \d+\]$/);
+    for (const line of lines!.trim().split("\n")) expect(() => JSON.parse(line) as unknown).not.toThrow();
   });
 });
 

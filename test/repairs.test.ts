@@ -7,6 +7,7 @@ import { colonPathParams, queryInPathKeys, stripServerBasePath } from "../script
 import { requiredProperties } from "../scripts/repairs/required-properties.ts";
 import { untypedArrays } from "../scripts/repairs/untyped-arrays.ts";
 import { webhookPayloadSchema } from "../scripts/repairs/webhook-payload-schema.ts";
+import { misplacedExamples } from "../scripts/repairs/misplaced-examples.ts";
 import { type JsonObject, collectRefs, operations } from "../scripts/lib/spec.ts";
 import { SPEC_TEXT, miniSpec, ok, rawSpec } from "./helpers/spec.ts";
 
@@ -213,6 +214,34 @@ describe("untyped-arrays", () => {
   });
 });
 
+describe("misplaced-examples", () => {
+  it("turns sendEmail's `to[]` property named `example` back into the example it was", () => {
+    const body = (((op("post", "/communications/email").requestBody as JsonObject).content as JsonObject)["application/json"] as JsonObject).schema as JsonObject;
+    const to = ((body.properties as JsonObject).to as JsonObject).items as JsonObject;
+    expect(Object.keys(to.properties as JsonObject)).toEqual(["email", "name"]);
+    expect(to.example).toEqual({ email: "jane.doe@example.com", name: "Jane Doe" });
+    expect(report["misplaced-examples"]!.count).toBe(1);
+  });
+
+  it("leaves a real property named example alone", () => {
+    const schema = { type: "object", properties: { example: { type: "string" }, name: { type: "string" } } };
+    const mini = miniSpec({ "/a": { get: ok("a", { responses: { "200": { description: "", content: { "application/json": { schema } } } } }) } });
+    expect(misplacedExamples.apply(mini).count).toBe(0);
+    expect(Object.keys(schema.properties)).toEqual(["example", "name"]);
+  });
+});
+
+describe("description-corrections", () => {
+  it("stops telling callers of findCustomers to escape + as %2B themselves", () => {
+    const find = op("get", "/customer-profiles");
+    const phone = (find.parameters as JsonObject[]).find((p) => p.name === "phoneNumber")!;
+    expect(phone.description).not.toContain("should be URL escaped");
+    expect(phone.description).toContain("the client URL-encodes it");
+    expect(find.description).not.toContain("phoneNumber=%2B");
+    expect(report["description-corrections"]!.count).toBe(2);
+  });
+});
+
 describe("required-properties", () => {
   it("takes a body's real shape from its examples when the schema contradicts them", () => {
     const note = (((op("post", "/conversations/{conversationId}/notes").requestBody as JsonObject).content as JsonObject)["application/json"] as JsonObject).schema as JsonObject;
@@ -274,6 +303,8 @@ describe("normalize", () => {
       "untyped-arrays",
       "required-properties",
       "empty-request-body",
+      "misplaced-examples",
+      "description-corrections",
     ]);
     for (const r of normalized.report) {
       expect(r.reason.length).toBeGreaterThan(20);

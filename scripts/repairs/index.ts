@@ -6,6 +6,8 @@ import { untypedArrays } from "./untyped-arrays.ts";
 import { requiredProperties } from "./required-properties.ts";
 import { emptyRequestBody } from "./empty-request-body.ts";
 import { webhookPayloadSchema } from "./webhook-payload-schema.ts";
+import { misplacedExamples } from "./misplaced-examples.ts";
+import { descriptionCorrections } from "./description-corrections.ts";
 
 /** Applied in this order; each later repair may rely on the earlier ones. */
 export const REPAIRS: readonly Repair[] = [
@@ -21,6 +23,8 @@ export const REPAIRS: readonly Repair[] = [
   untypedArrays,
   requiredProperties,
   emptyRequestBody,
+  misplacedExamples,
+  descriptionCorrections,
 ];
 
 export type { Repair, RepairResult } from "./types.ts";

@@ -216,17 +216,21 @@ export function buildProgram(io: CliIo): Command {
     .command("mcp")
     .description("serve Gladly's operations as MCP tools over stdio (read-only unless --allow-writes)")
     .option("--allow-writes", "offer operations that create or change data")
+    .option("--allow-messaging", "also offer sending to customers (SMS, email, replies, campaign recipients)")
     .option("--allow-destructive", "also offer deletions and redaction")
     .option("--tags <groups...>", "only these groups (repeat, or separate with commas)")
-    .option("--max-response-chars <n>", "cut longer answers, with a note on narrowing", (v) => Number(v), 20_000)
+    .option("--dynamic", "three meta-tools (search, describe, call) instead of one tool per operation: under 1k tokens")
+    .option("--max-response-chars <n>", "cut longer answers between records; the rest by offset", (v) => Number(v), 20_000)
     .option("--http <port>", "serve Streamable HTTP on 127.0.0.1:<port>/mcp instead of stdio", (v) => Number(v))
-    .action(async (options: { allowWrites?: boolean; allowDestructive?: boolean; tags?: string[]; maxResponseChars: number; http?: number }) => {
+    .action(async (options: { allowWrites?: boolean; allowMessaging?: boolean; allowDestructive?: boolean; tags?: string[]; dynamic?: boolean; maxResponseChars: number; http?: number }) => {
       const globals = program.opts<{ sandbox?: boolean; baseUrl?: string }>();
       const { createGladlyMcpServer, serveGladlyMcpHttp } = await importOptional(MCP_SDK, "gladly mcp", () => import("../mcp.ts"), MCP_NPX);
       const settings = {
         ...(options.allowWrites && { allowWrites: true }),
+        ...(options.allowMessaging && { allowMessaging: true }),
         ...(options.allowDestructive && { allowDestructive: true }),
         ...(options.tags && { tags: splitList(options.tags) }),
+        ...(options.dynamic && { mode: "dynamic" as const }),
         maxResponseChars: options.maxResponseChars,
       };
       if (options.http !== undefined) {

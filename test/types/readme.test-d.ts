@@ -78,4 +78,11 @@ describe("README examples", () => {
     };
     void onEvent;
   });
+
+  it("the MCP section's calls compile as written", async () => {
+    const { createGladlyMcpServer, serveGladlyMcpHttp } = await import("../../src/mcp.ts");
+    createGladlyMcpServer(createGladlyClient(), { allowWrites: true, mode: "dynamic" });
+    createGladlyMcpServer(createGladlyClient(), { allowMessaging: true, allowDestructive: true, tags: ["customers"], maxResponseChars: 5000 });
+    await serveGladlyMcpHttp(createGladlyClient(), { allowWrites: true, allowedOrigins: ["http://localhost:6274"], port: 3333 });
+  });
 });
