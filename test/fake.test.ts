@@ -1,4 +1,5 @@
 /** The fake's own behaviour, spoken to over plain HTTP the way Gladly would be. */
+import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
 
@@ -80,6 +81,26 @@ describe("not found and conflicts", () => {
     const id = await call("GET", "/customer-profiles/nobody");
     expect(id.status).toBe(404);
     expect(await errorsOf(id)).toEqual([{ attr: "customerId", code: "not_exist", detail: "customer nobody does not exist" }]);
+  });
+
+  it("answers a malformed % escape in Gladly's shape, and stays up", async () => {
+    for (const id of ["%zz", "%", "%e0%a4", "%ff", "a%2"]) {
+      const response = await call("GET", `/customer-profiles/${id}`);
+      expect(response.status, id).toBe(400);
+      expect(await errorsOf(response), id).toEqual([{ code: "invalid", detail: `/api/v1/customer-profiles/${id} is not valid percent-encoding` }]);
+    }
+    expect((await fetch(`${fake.url}/files/attachments/%zz?signature=x`)).status).toBe(404);
+    const absolute = await new Promise<number>((resolve, reject) => {
+      // An absolute-form target that is not a URL (Node's parser lets it through).
+      const req = httpRequest({ host: "127.0.0.1", port: new URL(fake.url).port, path: "http://[::1/x" }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(absolute).toBe(400);
+    expect((await call("GET", "/customer-profiles/nobody")).status).toBe(404);
   });
 
   it("answers 409 taken for a duplicate id and a duplicate email", async () => {

@@ -7,7 +7,7 @@ import { handlerFor, type Reply } from "./handlers/index.ts";
 import { type ErrorDetail, FakeHttpError } from "./http-error.ts";
 import { seededRandom } from "./ids.ts";
 import { SlidingWindow } from "./rate-limit.ts";
-import { BASE_PATH, matchRoute } from "./router.ts";
+import { BASE_PATH, decodeOrUndefined, matchFakeRoute } from "./router.ts";
 import { FakeClock, FakeState } from "./state.ts";
 import { type DeliveryRecord, WebhookDelivery } from "./webhook-delivery.ts";
 import { validateBody, validateQuery } from "./validate.ts";
@@ -173,12 +173,14 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
     // The signed file URLs attachments redirect to: no Gladly credentials, as on a file host.
     const file = /^\/files\/attachments\/([^/]+)$/.exec(pathname);
     if (method === "GET" && file) {
-      const attachment = state.attachments.get(decodeURIComponent(file[1]!));
+      const id = decodeOrUndefined(file[1]!);
+      const attachment = id === undefined ? undefined : state.attachments.get(id);
       if (!attachment || !url.searchParams.get("signature")) return { reply: { status: 404, text: "not found" } };
       return { reply: { status: 200, bytes: attachment.bytes, contentType: attachment.contentType, headers: { "Content-Disposition": `attachment; filename="${attachment.filename}"` } } };
     }
 
-    const route = matchRoute(method === "OPTIONS" ? String(req.headers["access-control-request-method"] ?? "GET") : method, pathname);
+    const route = matchFakeRoute(method === "OPTIONS" ? String(req.headers["access-control-request-method"] ?? "GET") : method, pathname);
+    if ("malformed" in route) return { reply: { status: 400, json: { errors: [{ code: "invalid", detail: route.malformed }] } } };
     const op = route.op;
     if (op && !op.auth) corsHeaders(req, res);
     if (method === "OPTIONS") return { reply: op && !op.auth ? { status: 204 } : { status: 404, json: { errors: [{ code: "not_exist", detail: `no route for ${pathname}` }] } } };
@@ -252,9 +254,16 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
     }
   }
 
-  const server = createServer(async (req, res) => {
-    const receivedAt = performance.now();
-    const url = new URL(req.url ?? "/", origin);
+  async function serve(req: IncomingMessage, res: ServerResponse, receivedAt: number): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", origin);
+    } catch {
+      // e.g. an absolute-form target that is not a URL: nothing to route, still an answer.
+      res.writeHead(400, { "Content-Type": JSON_TYPE }).end(errorBody([{ code: "invalid", detail: "the request target is not a URL" }]));
+      requests.push({ method: req.method ?? "GET", path: req.url ?? "", operationId: undefined, status: 400, at: Date.now(), receivedAt });
+      return;
+    }
     const record = (status: number, operationId?: string) => requests.push({ method: req.method ?? "GET", path: url.pathname, operationId, status, at: Date.now(), receivedAt });
     try {
       const { reply, operationId, fault, dropped } = await answer(req, res, url);
@@ -283,12 +292,23 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
       send(res, reply);
       record(reply.status, operationId);
     } catch (error) {
-      const operationId = matchRoute(req.method ?? "GET", url.pathname).op?.operationId;
+      const operationId = matchFakeRoute(req.method ?? "GET", url.pathname).op?.operationId;
       // 499, as nginx logs it: the client went away before the answer.
-      if (req.destroyed || res.destroyed) return record(499, operationId);
+      if (req.destroyed || res.destroyed) {
+        record(499, operationId);
+        return;
+      }
       if (!res.headersSent) res.writeHead(500, { "Content-Type": JSON_TYPE }).end(errorBody([{ code: "temporary_failure", detail: `fake Gladly failed: ${(error as Error).message}` }]));
       record(500, operationId);
     }
+  }
+
+  // A test tool must never die on its input: whatever escapes serve() ends this request, not the process.
+  const server = createServer((req, res) => {
+    serve(req, res, performance.now()).catch(() => {
+      if (!res.headersSent && !res.destroyed) res.writeHead(500, { "Content-Type": JSON_TYPE }).end(errorBody([{ code: "temporary_failure", detail: "fake Gladly failed" }]));
+      else req.socket.destroy();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
