@@ -10,6 +10,7 @@ import { SlidingWindow } from "./rate-limit.ts";
 import { BASE_PATH, decodeOrUndefined, matchFakeRoute } from "./router.ts";
 import { FakeClock, FakeState } from "./state.ts";
 import { type DeliveryRecord, WebhookDelivery } from "./webhook-delivery.ts";
+import { unknownProperties } from "./unknown-properties.ts";
 import { validateBody, validateQuery } from "./validate.ts";
 
 export interface FakeGladlyOptions {
@@ -34,6 +35,22 @@ export interface FakeGladlyOptions {
    * change. Off by default; `true`, or the pauses between the 4 retries (Gladly: over an hour; default 50–400 ms).
    */
   deliverWebhooks?: boolean | { retryDelaysMs?: number[] };
+  /**
+   * A request body property the spec does not declare (`emailAddresses` for `emails`) is a
+   * Gladly-shaped 400 instead of an entry in `fake.warnings` (default false: Gladly itself does not
+   * promise to refuse them, and the fake is not stricter than Gladly unless asked).
+   */
+  strict?: boolean;
+}
+
+/** Something the fake accepted but that is probably a mistake, e.g. a body property the spec does not know. */
+export interface FakeWarning {
+  method: string;
+  path: string;
+  operationId: string;
+  /** Where in the body, e.g. `emailAddresses` or `content.bodyy`. */
+  attr: string;
+  detail: string;
 }
 
 export interface FakeRequestRecord {
@@ -63,6 +80,8 @@ export interface FakeGladly {
   readonly clock: FakeClock;
   /** Every request answered, in order. */
   readonly requests: FakeRequestRecord[];
+  /** Body properties the spec does not declare, one entry each (with `strict: true` they are 400s instead). */
+  readonly warnings: FakeWarning[];
   /** Every webhook delivery attempt (with `deliverWebhooks`). */
   readonly deliveries: DeliveryRecord[];
   /** Resolves when the webhook deliveries under way, retries included, are done. */
@@ -132,6 +151,7 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
     state.pingWebhook = (webhook) => delivery.ping(webhook);
   }
   const requests: FakeRequestRecord[] = [];
+  const warnings: FakeWarning[] = [];
   let origin = "";
 
   function rateHeaders(res: ServerResponse): void {
@@ -239,7 +259,9 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
         }
       }
       const query = queryObject(op, url.searchParams);
-      const problems = [...validateQuery(op, query), ...validateBody(op, body)];
+      const unknown = unknownProperties(op, body);
+      if (!options.strict) for (const { attr = "body", detail } of unknown) warnings.push({ method, path: pathname, operationId: op.operationId, attr, detail });
+      const problems = [...validateQuery(op, query), ...validateBody(op, body), ...(options.strict ? unknown : [])];
       if (problems.length) throw new FakeHttpError(400, problems);
       const handler = handlerFor(op.operationId);
       if (!handler) throw new FakeHttpError(501, [{ code: "temporary_failure", detail: `${op.operationId} is not implemented by the fake` }]);
@@ -327,6 +349,7 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
     state,
     clock,
     requests,
+    warnings,
     deliveries: delivery.deliveries,
     webhooksSettled: () => delivery.settled(),
     clientOptions: () => ({ baseUrl: origin, agentEmail, apiToken }),
