@@ -12,6 +12,6 @@ export type { Priority } from "./transport-chain.ts";
 export type { Release } from "./limiter.ts";
 export { EVENT_ENTITIES, EVENT_LAG_MS, type EventEntity, type EventOf, type EventTail, type GladlyEvent, type IterateEventsOptions, type TailEventsOptions } from "./streams/events.ts";
 export type { DownloadProgress, ExportedCustomer, ExportRecords } from "./streams/export.ts";
-export { GladlyStreamError } from "./streams/lines.ts";
+export { DEFAULT_MAX_LINE_BYTES, GladlyStreamError } from "./streams/lines.ts";
 export type { ReportStream } from "./streams/reports.ts";
 export { GladlyWebhookLimitError, type EnsureWebhookOptions, type Hydrated, MAX_WEBHOOKS } from "./webhook-client.ts";
