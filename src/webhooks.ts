@@ -82,7 +82,10 @@ export interface WebhookHandlerOptions {
   on: Handlers;
   /** An event type this code does not know yet (default: answered 200, reported to onError, so Gladly keeps the webhook). */
   onUnknown?: (event: { type: string } & Record<string, unknown>) => unknown;
-  /** Failures and slow handlers; never throws back at Gladly. */
+  /**
+   * Everything that went wrong on your side: a handler, `onUnknown` or `verify` that threw (answered
+   * 500, so Gladly retries), unknown event types and slow handlers. Its own failures are ignored.
+   */
   onError?: (error: Error, event?: { type: string }) => void;
   /** Largest body accepted (default 1 MiB) → 413. */
   maxBodyBytes?: number;
@@ -147,24 +150,35 @@ interface NodeResponseLike {
 /**
  * Answers Gladly as it needs: 200 for PING and for each handled event (after the handler
  * resolves), 200 for types this code does not know (so the webhook is not deactivated), 400 for
- * a body that is not an event, 401 for bad credentials, 413 for an oversized body, 500 when the
- * handler throws (so Gladly retries).
+ * a body that is not an event, 401 for bad credentials (checked before the body is read), 405 for
+ * a method other than POST, 413 for an oversized body, 500 when the handler, `onUnknown` or
+ * `verify` throws (so Gladly retries). It always answers: never rejects, never leaves a request hanging.
  */
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
   const limit = options.maxBodyBytes ?? 1 << 20;
   const budget = options.budgetMs ?? 10_000;
-  const report = (error: Error, event?: { type: string }) => {
+  const report = (error: unknown, event?: { type: string }) => {
     try {
-      options.onError?.(error, event);
+      options.onError?.(error instanceof Error ? error : new Error(String(error)), event);
     } catch {
       // A reporter's own failure must not change the answer to Gladly.
     }
   };
+  /** Our side failed (not the sender's): 500 so Gladly retries, and the cause goes to onError. */
+  const failed = (error: unknown, event?: { type: string }) => {
+    report(error, event);
+    return text(500, event ? "handler failed" : "webhook receiver failed");
+  };
 
-  async function authorized(request: Request): Promise<boolean> {
-    if (!options.verify) return true;
-    if (typeof options.verify === "function") return options.verify(request);
-    return verifyWebhook(request, options.verify);
+  /** 401 for a failed check; a check that throws is our failure, not a verdict on the credentials. */
+  async function checkCredentials(request: Request): Promise<Response | undefined> {
+    if (!options.verify) return undefined;
+    try {
+      const ok = typeof options.verify === "function" ? await options.verify(request) : await verifyWebhook(request, options.verify);
+      return ok === true ? undefined : text(401, "bad credentials");
+    } catch (error) {
+      return failed(error);
+    }
   }
 
   async function handleParsed(event: unknown): Promise<Response> {
@@ -172,8 +186,12 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     const typed = event as { type: string } & Record<string, unknown>;
     if (typed.type === "PING" && !options.on.PING) return text(200, "pong");
     if (!KNOWN.has(typed.type)) {
-      if (options.onUnknown) await options.onUnknown(typed);
-      else report(new Error(`unknown webhook event type ${typed.type}`), typed);
+      try {
+        if (options.onUnknown) await options.onUnknown(typed);
+        else report(new Error(`unknown webhook event type ${typed.type}`), typed);
+      } catch (error) {
+        return failed(error, typed);
+      }
       return text(200, "ok");
     }
     if (!isWebhookEvent(typed)) return text(400, `not a valid ${typed.type} event`);
@@ -185,70 +203,180 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       await handler(typed as WebhookEvent);
       return text(200, "ok");
     } catch (error) {
-      report(error instanceof Error ? error : new Error(String(error)), typed);
-      return text(500, "handler failed");
+      return failed(error, typed);
     } finally {
       clearTimeout(slow);
       if (Date.now() - started > budget) report(new WebhookBudgetExceededError(`handler for ${typed.type} took ${Date.now() - started}ms`), typed);
     }
   }
 
-  const handle = async (request: Request): Promise<Response> => {
-    if (request.method !== "POST") return text(405, "POST only");
-    if (!(await authorized(request))) return text(401, "bad credentials");
-    const declared = Number(request.headers.get("content-length") ?? NaN);
-    if (declared > limit) return text(413, "body too large");
-    const bytes = await readLimited(request.body, limit);
-    if (!bytes) return text(413, "body too large");
+  function parse(bytes: Uint8Array): Promise<Response> {
     let event: unknown;
     try {
       event = JSON.parse(new TextDecoder().decode(bytes));
     } catch {
-      return text(400, "body is not JSON");
+      return Promise.resolve(text(400, "body is not JSON"));
     }
     return handleParsed(event);
+  }
+
+  /** Everything that can be said before reading the body: method, credentials, declared size. */
+  async function beforeBody(request: Request): Promise<Response | undefined> {
+    if (request.method !== "POST") return text(405, "POST only");
+    const refused = await checkCredentials(request);
+    if (refused) return refused;
+    const declared = Number(request.headers.get("content-length") ?? NaN);
+    if (declared > limit) return text(413, "body too large");
+    return undefined;
+  }
+
+  const handle = async (request: Request): Promise<Response> => {
+    try {
+      const early = await beforeBody(request);
+      if (early) return early;
+      const bytes = await readLimited(request.body, limit);
+      return bytes ? await parse(bytes) : text(413, "body too large");
+    } catch (error) {
+      return failed(error);
+    }
   };
 
-  async function toWebRequest(req: NodeRequestLike, body: Uint8Array | undefined): Promise<Request> {
+  function headersOf(req: NodeRequestLike): Headers {
     const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(",") : value);
-    return new Request(`http://webhook.local${req.url ?? "/"}`, { method: req.method ?? "POST", headers, ...(body && req.method !== "GET" && { body: body as Uint8Array<ArrayBuffer> }) });
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined) continue;
+      try {
+        headers.set(name, Array.isArray(value) ? value.join(",") : value);
+      } catch {
+        // A name or value Headers cannot hold (Node's parser lets none through) counts as absent.
+      }
+    }
+    return headers;
   }
 
-  async function send(res: NodeResponseLike, response: Response): Promise<void> {
+  /** The request without its body, for the checks made before reading it. */
+  function headRequest(req: NodeRequestLike): Request {
+    const path = typeof req.url === "string" && req.url.startsWith("/") && !req.url.startsWith("//") ? req.url : "/";
+    let url = "http://webhook.local/";
+    try {
+      url = new URL(path, url).href;
+    } catch {
+      // keep "/": the path is informational for a custom verify
+    }
+    // Only a POST gets this far (see node), and Request refuses some other methods outright.
+    return new Request(url, { method: "POST", headers: headersOf(req) });
+  }
+
+  async function send(res: NodeResponseLike, response: Response, closeConnection = false): Promise<void> {
     res.statusCode = response.status;
     response.headers.forEach((value, name) => res.setHeader(name, value));
+    // The rest of a refused body is discarded, not read: the client must not reuse this connection.
+    if (closeConnection) res.setHeader("Connection", "close");
     res.end(await response.text());
-  }
-
-  async function nodeBody(req: NodeRequestLike): Promise<Uint8Array | undefined> {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
-      size += bytes.length;
-      if (size > limit) return undefined;
-      chunks.push(bytes);
-    }
-    return concat(chunks, size);
   }
 
   // Plain functions, not methods: they are passed around unbound (`createServer(handler.node)`).
   const node = async (req: NodeRequestLike, res: NodeResponseLike) => {
-    const body = await nodeBody(req);
-    await send(res, body === undefined ? text(413, "body too large") : await handle(await toWebRequest(req, body)));
+    let response: Response;
+    let unread = true;
+    try {
+      const early = (req.method ?? "POST") === "POST" ? await beforeBody(headRequest(req)) : text(405, "POST only");
+      if (early) response = early;
+      else {
+        const body = await nodeBody(req, limit);
+        unread = !body.complete;
+        response = body.bytes ? await parse(body.bytes) : text(413, "body too large");
+      }
+    } catch (error) {
+      response = failed(error);
+    }
+    if (unread) discard(req);
+    try {
+      await send(res, response, unread);
+    } catch (error) {
+      report(error);
+    }
   };
   return Object.assign(handle, {
     node,
     async express(req: NodeRequestLike & { body?: unknown }, res: NodeResponseLike) {
       if (req.body === undefined) return node(req, res);
-      // A body parser already read it: check the credentials, then the parsed event.
-      const request = await toWebRequest({ ...req, method: "POST", [Symbol.asyncIterator]: req[Symbol.asyncIterator] }, undefined);
-      if (!(await authorized(request))) return send(res, text(401, "bad credentials"));
-      const parsed = typeof req.body === "string" || req.body instanceof Uint8Array ? safeParse(req.body) : req.body;
-      return send(res, parsed === undefined ? text(400, "body is not JSON") : await handleParsed(parsed));
+      let response: Response;
+      try {
+        // A body parser already read it: check the credentials, then the parsed event.
+        const refused = await checkCredentials(headRequest(req));
+        const parsed = typeof req.body === "string" || req.body instanceof Uint8Array ? safeParse(req.body) : req.body;
+        response = refused ?? (parsed === undefined ? text(400, "body is not JSON") : await handleParsed(parsed));
+      } catch (error) {
+        response = failed(error);
+      }
+      try {
+        await send(res, response);
+      } catch (error) {
+        report(error);
+      }
     },
   });
+}
+
+interface ReadableLike {
+  on(event: string, listener: (arg: unknown) => void): unknown;
+  off(event: string, listener: (arg: unknown) => void): unknown;
+  resume(): unknown;
+  readableEnded?: boolean;
+}
+
+const isReadable = (req: NodeRequestLike): req is NodeRequestLike & ReadableLike =>
+  typeof (req as Partial<ReadableLike>).on === "function" && typeof (req as Partial<ReadableLike>).off === "function" && typeof (req as Partial<ReadableLike>).resume === "function";
+
+/** Lets the rest of a body we will not read flow away, so it neither piles up nor stalls the socket. */
+function discard(req: NodeRequestLike): void {
+  if (isReadable(req) && !req.readableEnded) req.resume();
+}
+
+/**
+ * Reads at most `limit` bytes of a Node request. Past the limit it stops collecting but leaves the
+ * stream flowing (breaking out of `for await` would destroy it, and the socket with it).
+ */
+function nodeBody(req: NodeRequestLike, limit: number): Promise<{ bytes?: Uint8Array; complete: boolean }> {
+  if (!isReadable(req)) return iterableBody(req, limit);
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const finish = (outcome: { bytes?: Uint8Array; complete: boolean } | Error) => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    const onData = (chunk: unknown) => {
+      const bytes = typeof chunk === "string" ? encoder.encode(chunk) : (chunk as Uint8Array);
+      size += bytes.length;
+      if (size > limit) finish({ complete: false });
+      else chunks.push(bytes);
+    };
+    const onEnd = () => finish({ bytes: concat(chunks, size), complete: true });
+    const onError = (error: unknown) => finish(error instanceof Error ? error : new Error(String(error)));
+    const onClose = () => finish(new Error("the request was closed before its body arrived"));
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
+}
+
+async function iterableBody(req: AsyncIterable<Uint8Array | string>, limit: number): Promise<{ bytes?: Uint8Array; complete: boolean }> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+    size += bytes.length;
+    if (size > limit) return { complete: false };
+    chunks.push(bytes);
+  }
+  return { bytes: concat(chunks, size), complete: true };
 }
 
 function safeParse(body: string | Uint8Array): unknown {

@@ -139,6 +139,68 @@ describe("mistakes", () => {
   });
 });
 
+describe("hostile surroundings", () => {
+  /** Runs the CLI with its output piped to a reader that leaves after `lines` lines, like `| head -3`. */
+  function headOf(args: string[], env: Record<string, string>, lines: number, closeStderrToo = false) {
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { env: { PATH: process.env.PATH, ...env } });
+    let seen = "";
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.split("\n").length > lines) {
+        child.stdout.destroy();
+        if (closeStderrToo) child.stderr.destroy();
+      }
+    });
+    return new Promise<{ code: number | null; stderr: string; seen: string }>((resolve) => child.on("close", (code) => resolve({ code, stderr, seen })));
+  }
+  const noSettings = { GLADLY_BASE_URL: "", GLADLY_AGENT_EMAIL: "", GLADLY_API_TOKEN: "" };
+
+  it("`npm start | head -3` ends quietly with code 0, no EPIPE", async () => {
+    const run = await headOf(["demo"], noSettings, 3);
+    expect(run.seen).toContain("gladly-api tour");
+    expect(run.stderr).not.toContain("EPIPE");
+    noStackTrace(run.stderr);
+    expect(run.code).toBe(0);
+  }, 60_000);
+
+  it("`DEBUG=gladly-api npm start 2>&1 | head` ends quietly with code 0 too", async () => {
+    const run = await headOf(["demo"], { ...noSettings, DEBUG: "gladly-api" }, 1, true);
+    expect(run.code).toBe(0);
+  }, 60_000);
+
+  it("`gladly mcp < /dev/null` exits 0 when its client goes away", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "mcp"], {
+      env: { PATH: process.env.PATH, GLADLY_BASE_URL: fake.url, GLADLY_AGENT_EMAIL: fake.agentEmail, GLADLY_API_TOKEN: fake.apiToken },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).not.toContain("unsettled");
+    expect(code).toBe(0);
+  }, 30_000);
+
+  it("names every missing GLADLY_* setting in one run", async () => {
+    const run = await gladly(["organization", "getOrganization"], { GLADLY_BASE_URL: "", GLADLY_AGENT_EMAIL: "", GLADLY_API_TOKEN: "" });
+    expect(run.code).toBe(2);
+    for (const name of ["GLADLY_ORGANIZATION", "GLADLY_AGENT_EMAIL", "GLADLY_API_TOKEN"]) expect(run.stderr).toContain(name);
+    const two = await gladly(["organization", "getOrganization"], { GLADLY_AGENT_EMAIL: "", GLADLY_API_TOKEN: "" });
+    expect(two.stderr).toContain("missing settings: set GLADLY_AGENT_EMAIL, GLADLY_API_TOKEN");
+  });
+
+  it("`gladly mcp --http abc` says abc is not a port number", async () => {
+    const run = await gladly(["mcp", "--http", "abc"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--http abc: not a port number");
+    expect(run.stderr).not.toContain("NaN");
+    const chars = await gladly(["mcp", "--max-response-chars", "lots"]);
+    expect(chars.code).toBe(2);
+    expect(chars.stderr).toContain("--max-response-chars lots: not a positive whole number");
+  });
+});
+
 describe("gladly fake", () => {
   it("serves until interrupted", async () => {
     const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", MAIN, "fake", "--port", "0", "--seed", "7"], { env: { PATH: process.env.PATH } });

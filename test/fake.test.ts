@@ -1,4 +1,5 @@
 /** The fake's own behaviour, spoken to over plain HTTP the way Gladly would be. */
+import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
 
@@ -56,6 +57,41 @@ describe("validation", () => {
   });
 });
 
+describe("unknown body properties", () => {
+  it("are warnings by default: fake.warnings names the property and what was probably meant", async () => {
+    const before = fake.warnings.length;
+    const created = await call("POST", "/customer-profiles", { body: { id: "typo-1", name: "Typo", emailAddresses: [{ original: "typo@example.com" }] } });
+    expect(created.status).toBe(201);
+    expect(fake.warnings.slice(before)).toEqual([
+      expect.objectContaining({ method: "POST", path: "/api/v1/customer-profiles", operationId: "createCustomer", attr: "emailAddresses", detail: expect.stringContaining("did you mean emails?") }),
+    ]);
+    // Nested, through $ref, allOf and arrays; declared properties and free-form maps are not reported.
+    await call("POST", "/customer-profiles", { body: { id: "typo-2", name: "Typo", emails: [{ original: "t2@example.com", primry: true }], customAttributes: { anything: "goes" } } });
+    expect(fake.warnings.slice(before + 1).map((w) => w.attr)).toEqual(["emails.primry"]);
+    expect(fake.warnings.slice(before + 1)[0]!.detail).toContain("did you mean emails.primary?");
+  });
+
+  it("are Gladly-shaped 400s with strict: true, and nothing is created", async () => {
+    const strict = await startFakeGladly({ rateLimit: false, strict: true });
+    try {
+      const authorization = `Basic ${Buffer.from(`${strict.agentEmail}:${strict.apiToken}`).toString("base64")}`;
+      const post = (body: unknown) =>
+        fetch(`${strict.url}/api/v1/customer-profiles`, { method: "POST", headers: { Authorization: authorization, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      const refused = await post({ id: "typo-3", name: "Typo", emailAddresses: [{ original: "typo@example.com" }] });
+      expect(refused.status).toBe(400);
+      const errors = await errorsOf(refused);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ attr: "emailAddresses", code: "invalid" });
+      expect(errors[0]!.detail).toMatch(/^emailAddresses is not a property of the body; did you mean emails\?/);
+      expect(strict.state.customers.has("typo-3")).toBe(false);
+      expect(strict.warnings).toEqual([]);
+      expect((await post({ id: "typo-4", name: "Fine", emails: [{ original: "fine@example.com" }] })).status).toBe(201);
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
 describe("auth", () => {
   it("answers 401 without credentials and with wrong ones", async () => {
     expect((await call("GET", "/organization", { auth: null })).status).toBe(401);
@@ -80,6 +116,26 @@ describe("not found and conflicts", () => {
     const id = await call("GET", "/customer-profiles/nobody");
     expect(id.status).toBe(404);
     expect(await errorsOf(id)).toEqual([{ attr: "customerId", code: "not_exist", detail: "customer nobody does not exist" }]);
+  });
+
+  it("answers a malformed % escape in Gladly's shape, and stays up", async () => {
+    for (const id of ["%zz", "%", "%e0%a4", "%ff", "a%2"]) {
+      const response = await call("GET", `/customer-profiles/${id}`);
+      expect(response.status, id).toBe(400);
+      expect(await errorsOf(response), id).toEqual([{ code: "invalid", detail: `/api/v1/customer-profiles/${id} is not valid percent-encoding` }]);
+    }
+    expect((await fetch(`${fake.url}/files/attachments/%zz?signature=x`)).status).toBe(404);
+    const absolute = await new Promise<number>((resolve, reject) => {
+      // An absolute-form target that is not a URL (Node's parser lets it through).
+      const req = httpRequest({ host: "127.0.0.1", port: new URL(fake.url).port, path: "http://[::1/x" }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(absolute).toBe(400);
+    expect((await call("GET", "/customer-profiles/nobody")).status).toBe(404);
   });
 
   it("answers 409 taken for a duplicate id and a duplicate email", async () => {

@@ -92,6 +92,109 @@ describe("lines", () => {
   });
 });
 
+describe("lines: work and memory stay bounded", () => {
+  /** Counts the characters or bytes indexOf looks at: the splitter's searching, whatever it splits. */
+  async function scannedWhile(run: () => Promise<unknown>): Promise<number> {
+    let scanned = 0;
+    const count = (length: number, from: number | undefined, found: number) => {
+      const start = Math.max(0, from ?? 0);
+      scanned += (found === -1 ? length : found + 1) - start;
+    };
+    const stringIndexOf = String.prototype.indexOf;
+    const bytesIndexOf = Uint8Array.prototype.indexOf;
+    String.prototype.indexOf = function (this: string, search: string, from?: number) {
+      const found = stringIndexOf.call(this, search, from);
+      if (search === "\n") count(this.length, from, found);
+      return found;
+    };
+    Uint8Array.prototype.indexOf = function (this: Uint8Array, search: number, from?: number) {
+      const found = bytesIndexOf.call(this, search, from);
+      if (search === 10) count(this.length, from, found);
+      return found;
+    };
+    try {
+      await run();
+    } finally {
+      String.prototype.indexOf = stringIndexOf;
+      Uint8Array.prototype.indexOf = bytesIndexOf;
+    }
+    return scanned;
+  }
+
+  const repeated = (chunk: Uint8Array, times: number) => streamOf(Array.from({ length: times }, () => chunk));
+
+  it("look at each byte about once, however long a line is (no rescanning per chunk)", async () => {
+    // 1 MiB with no newline, in 1 KiB chunks: rescanning the buffer on each chunk looks at ~512 MiB.
+    const size = 1 << 20;
+    let got: { text: string; number: number }[] = [];
+    const scanned = await scannedWhile(async () => {
+      got = await collect(repeated(new Uint8Array(1024).fill(120), size / 1024));
+    });
+    expect(got).toHaveLength(1);
+    expect(got[0]!.text.length).toBe(size);
+    expect(scanned).toBeGreaterThanOrEqual(size);
+    expect(scanned).toBeLessThanOrEqual(2 * size);
+  });
+
+  it("a line longer than maxLineBytes is a GladlyStreamError as soon as it gets there, and the body is cancelled", async () => {
+    const chunk = new TextEncoder().encode("x".repeat(1000));
+    let pulled = 0;
+    let cancelled = false;
+    // 200 kB with no newline (finite, so a splitter without a limit ends too, and the test fails).
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (++pulled > 200) controller.close();
+        else controller.enqueue(chunk);
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const error = await (async () => {
+      for await (const _ of lines(endless, { maxLineBytes: 10_000 })) expect.unreachable();
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GladlyStreamError);
+    expect(error).toMatchObject({ line: 1, reason: "too-long" });
+    expect((error as GladlyStreamError).excerpt).toBe(`${"x".repeat(120)}…`);
+    expect((error as Error).message).toContain("longer than 10000 bytes");
+    expect(pulled).toBeLessThanOrEqual(13);
+    expect(cancelled).toBe(true);
+  });
+
+  it("the default limit is 64 MiB: a 65 MiB line stops, a line of exactly the limit passes", async () => {
+    const mib = new Uint8Array(1 << 20).fill(97);
+    const error = await collect(repeated(mib, 65)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GladlyStreamError);
+    expect((error as GladlyStreamError).line).toBe(1);
+    const exact = await collect(streamOf([new TextEncoder().encode("ab\n"), new Uint8Array(10).fill(97), new TextEncoder().encode("\n")]));
+    expect(exact.map((l) => l.text.length)).toEqual([2, 10]);
+    const limited = async (max: number) => {
+      const out: string[] = [];
+      for await (const line of lines(streamOf([new TextEncoder().encode("ab\n"), new Uint8Array(10).fill(97), new TextEncoder().encode("\n")]), { maxLineBytes: max })) out.push(line.text);
+      return out;
+    };
+    expect(await limited(10)).toEqual(["ab", "a".repeat(10)]);
+    await expect(limited(9)).rejects.toMatchObject({ line: 2, reason: "too-long" });
+  });
+
+  it("events.iterate and export.readFile take maxLineBytes, checked before any request", async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/x-jsonlines" });
+      res.end(`{"id":"1","type":"TASK/CREATED","timestamp":"${new Date().toISOString()}","content":{"pad":"${"p".repeat(300)}"}}\n`);
+    });
+    const gladly = createGladlyClient({ baseUrl: server.url, agentEmail: "a@example.com", apiToken: "t", rateLimit: false });
+    const events = (maxLineBytes: number) => gladly.events.iterate({ entities: ["TASK"], startAt: new Date(Date.now() - 60_000), maxLineBytes }).next();
+    await expect(events(100)).rejects.toMatchObject({ name: "GladlyStreamError", reason: "too-long", line: 1, method: "GET" });
+    expect((await events(1000)).value).toMatchObject({ id: "1" });
+    await expect(gladly.export.readFile("job", "customers.jsonl", { maxLineBytes: 100 }).next()).rejects.toMatchObject({ reason: "too-long" });
+    const before = server.requests.length;
+    await expect(events(0)).rejects.toBeInstanceOf(GladlyInputError);
+    await expect(gladly.export.readFile("job", "customers.jsonl", { maxLineBytes: -1 }).next()).rejects.toBeInstanceOf(GladlyInputError);
+    expect(server.requests.length).toBe(before);
+    await server.close();
+  });
+});
+
 describe("events.iterate", () => {
   it("walks a range in windows and yields every event once, in order", async () => {
     fake.clock.advance(60_000);

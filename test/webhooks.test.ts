@@ -1,5 +1,5 @@
 /** Receiving webhooks over real HTTP on loopback, and the client's webhook helpers against the fake. */
-import { createServer } from "node:http";
+import { Agent, createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spec } from "../src/testing/spec.ts";
@@ -138,6 +138,108 @@ describe("createWebhookHandler over HTTP", () => {
     const req = { method: "POST", url: "/", headers: { "x-gladly-token": "tok-123" }, body: { type: "PING" }, async *[Symbol.asyncIterator]() {} };
     await web.express(req, res);
     expect(res.statusCode).toBe(200);
+  });
+});
+
+describe("createWebhookHandler always answers", () => {
+  const token = { "X-Gladly-Token": "tok-123" };
+  const ping = JSON.stringify({ type: "PING" });
+  const unknown = JSON.stringify({ type: "BRAND_NEW/THING", id: "1", timestamp: "t" });
+
+  async function serve(handler: ReturnType<typeof createWebhookHandler>) {
+    const server = createServer((req, res) => void handler.node(req, res));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    /** One request through a keep-alive agent; any connection error is the answer, not a throw. */
+    const post = (body: string | Buffer, headers: Record<string, string> = token) =>
+      new Promise<{ status: number; text: string; connection: string | undefined } | { error: string }>((resolve) => {
+        const req = httpRequest({ host: "127.0.0.1", port, method: "POST", path: "/gladly", agent, headers: { "Content-Type": "application/json", ...headers } }, (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve({ status: res.statusCode!, text, connection: res.headers.connection }));
+        });
+        req.on("error", (error) => resolve({ error: String(error) }));
+        req.end(body);
+      });
+    const close = async () => {
+      agent.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    };
+    return { post, close };
+  }
+
+  it("an onUnknown or verify that throws → 500 and onError, from the Node and the Web handler", async () => {
+    const errors: string[] = [];
+    const throwing = createWebhookHandler({
+      verify: { headers: token },
+      on: {},
+      onUnknown: () => {
+        throw new Error("onUnknown broke");
+      },
+      onError: (error) => errors.push(error.message),
+    });
+    const brokenCheck = createWebhookHandler({
+      verify: async () => {
+        throw new Error("verify broke");
+      },
+      on: {},
+      onError: (error) => errors.push(error.message),
+    });
+    const a = await serve(throwing);
+    const b = await serve(brokenCheck);
+    expect(await a.post(unknown)).toMatchObject({ status: 500 });
+    expect(await b.post(ping)).toMatchObject({ status: 500 });
+    // Still serving, on the same agents.
+    expect(await a.post(ping)).toMatchObject({ status: 200 });
+    expect(await b.post(ping)).toMatchObject({ status: 500 });
+    await Promise.all([a.close(), b.close()]);
+    expect(errors).toEqual(["onUnknown broke", "verify broke", "verify broke"]);
+
+    const web = (handler: ReturnType<typeof createWebhookHandler>, body: string) => handler(new Request("http://x/", { method: "POST", headers: token, body }));
+    expect((await web(throwing, unknown)).status).toBe(500);
+    expect((await web(brokenCheck, ping)).status).toBe(500);
+    const res = { statusCode: 0, body: "", setHeader() {}, end(b?: string) { this.body = b ?? ""; } };
+    await brokenCheck.express({ method: "POST", url: "/", headers: {}, body: { type: "PING" }, async *[Symbol.asyncIterator]() {} }, res);
+    expect(res.statusCode).toBe(500);
+    await throwing.express({ method: "POST", url: "/", headers: { "x-gladly-token": "tok-123" }, body: { type: "SOMETHING/ELSE" }, async *[Symbol.asyncIterator]() {} }, res);
+    expect(res.statusCode).toBe(500);
+    expect(errors.slice(3)).toEqual(["onUnknown broke", "verify broke", "verify broke", "onUnknown broke"]);
+  });
+
+  it("after a 413 the keep-alive connection is closed cleanly: the next request is answered, not reset", async () => {
+    const handler = createWebhookHandler({ verify: { headers: token }, on: {}, maxBodyBytes: 10_000 });
+    const server = await serve(handler);
+    const big = Buffer.alloc(2 << 20, 120);
+    const refused = await server.post(big);
+    expect(refused).toMatchObject({ status: 413, connection: "close" });
+    expect(await server.post(ping)).toMatchObject({ status: 200, text: "pong" });
+    // Chunked (no Content-Length), so the limit is found while reading.
+    const chunked = await server.post(big, { ...token, "Transfer-Encoding": "chunked" });
+    expect(chunked).toMatchObject({ status: 413, connection: "close" });
+    expect(await server.post(ping)).toMatchObject({ status: 200, text: "pong" });
+    await server.close();
+  });
+
+  it("checks credentials before reading the body: an unauthenticated 2 MB POST → 401", async () => {
+    let verified = 0;
+    const handler = createWebhookHandler({
+      verify: (request) => {
+        verified++;
+        return request.headers.get("x-gladly-token") === "tok-123";
+      },
+      on: {},
+      maxBodyBytes: 10_000,
+    });
+    const server = await serve(handler);
+    expect(await server.post(Buffer.alloc(2 << 20, 120), { "X-Gladly-Token": "wrong" })).toMatchObject({ status: 401, connection: "close" });
+    expect(await server.post(ping)).toMatchObject({ status: 200 });
+    expect(verified).toBe(2);
+    await server.close();
+    const web = await handler(new Request("http://x/", { method: "POST", body: "x".repeat(2 << 20) }));
+    expect(web.status).toBe(401);
   });
 });
 

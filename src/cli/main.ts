@@ -1,5 +1,9 @@
 #!/usr/bin/env node
+import { exitQuietlyWhenReaderLeaves } from "./pipe.ts";
 import { runCli } from "./program.ts";
+
+exitQuietlyWhenReaderLeaves(process.stdout);
+exitQuietlyWhenReaderLeaves(process.stderr);
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

@@ -50,7 +50,28 @@ function splitList(values: string[]): string[] {
   return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
 }
 
+/** Every GLADLY_* setting that is missing, at once: learning them one run at a time is tedious. */
+function missingSettings(env: CliIo["env"], globals: { baseUrl?: string }): string[] {
+  const missing: string[] = [];
+  if (globals.baseUrl === undefined && !env.GLADLY_BASE_URL && !env.GLADLY_ORGANIZATION) missing.push("GLADLY_ORGANIZATION (or GLADLY_BASE_URL, or --base-url)");
+  if (!env.GLADLY_AGENT_EMAIL) missing.push("GLADLY_AGENT_EMAIL");
+  if (!env.GLADLY_API_TOKEN) missing.push("GLADLY_API_TOKEN");
+  return missing;
+}
+
+/** A commander option parser for a number, naming the flag and the value when it is not one. */
+function numberOption(flag: string, what: string, valid: (n: number) => boolean) {
+  return (value: string): number => {
+    const n = value.trim() === "" ? Number.NaN : Number(value);
+    if (!valid(n)) throw new UsageError(`${flag} ${value}: not ${what}`);
+    return n;
+  };
+}
+const portOption = (flag: string) => numberOption(flag, "a port number (0-65535)", (n) => Number.isInteger(n) && n >= 0 && n <= 65535);
+
 function clientFor(io: CliIo, globals: { sandbox?: boolean; baseUrl?: string }) {
+  const missing = missingSettings(io.env, globals);
+  if (missing.length) throw new UsageError(`missing setting${missing.length > 1 ? "s" : ""}: set ${missing.join(", ")}`);
   return createGladlyClient({
     env: io.env,
     ...(globals.baseUrl !== undefined && { baseUrl: globals.baseUrl }),
@@ -111,8 +132,8 @@ function addStreamCommands(groupCommands: Map<string, Command>, io: CliIo): void
     .requiredOption("--entities <values...>", "entities to follow (repeat, or separate with commas)")
     .option("--since <time>", "start here (ISO 8601) when there is no cursor; default now")
     .option("--cursor-file <path>", "read the cursor from here, and keep it up to date")
-    .option("--interval <ms>", "pause between polls", (v) => Number(v), 5000)
-    .option("--lag <ms>", "stay this far behind real time (Gladly's events arrive up to 15 s late)", (v) => Number(v), 15_000)
+    .option("--interval <ms>", "pause between polls", numberOption("--interval", "a number of milliseconds", (n) => Number.isFinite(n) && n >= 0), 5000)
+    .option("--lag <ms>", "stay this far behind real time (Gladly's events arrive up to 15 s late)", numberOption("--lag", "a number of milliseconds", Number.isFinite), 15_000)
     .action(async function (this: Command, options: { entities: string[]; since?: string; cursorFile?: string; interval: number; lag: number }) {
       const globals = this.optsWithGlobals<{ sandbox?: boolean; baseUrl?: string }>();
       const gladly = clientFor(io, globals);
@@ -183,12 +204,8 @@ export function buildProgram(io: CliIo): Command {
   program
     .command("fake")
     .description("run a fake Gladly on 127.0.0.1 until interrupted")
-    .option("--port <port>", "port (default: a free one)", (v) => {
-      const port = Number(v);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${v}: not a port number`);
-      return port;
-    })
-    .option("--seed <n>", "seed for ids and data", (v) => Number(v))
+    .option("--port <port>", "port (default: a free one)", portOption("--port"))
+    .option("--seed <n>", "seed for ids and data", numberOption("--seed", "a whole number", Number.isSafeInteger))
     .option("--no-rate-limit", "turn Gladly's rate limits off")
     .option("--cors-origin <origins...>", "origins allowed to call the Public Answers API (default: any)")
     .action(async (options: { port?: number; seed?: number; rateLimit: boolean; corsOrigin?: string[] }) => {
@@ -220,8 +237,8 @@ export function buildProgram(io: CliIo): Command {
     .option("--allow-destructive", "also offer deletions and redaction")
     .option("--tags <groups...>", "only these groups (repeat, or separate with commas)")
     .option("--dynamic", "three meta-tools (search, describe, call) instead of one tool per operation: under 1k tokens")
-    .option("--max-response-chars <n>", "cut longer answers between records; the rest by offset", (v) => Number(v), 20_000)
-    .option("--http <port>", "serve Streamable HTTP on 127.0.0.1:<port>/mcp instead of stdio", (v) => Number(v))
+    .option("--max-response-chars <n>", "cut longer answers between records; the rest by offset", numberOption("--max-response-chars", "a positive whole number", (n) => Number.isSafeInteger(n) && n > 0), 20_000)
+    .option("--http <port>", "serve Streamable HTTP on 127.0.0.1:<port>/mcp instead of stdio", portOption("--http"))
     .action(async (options: { allowWrites?: boolean; allowMessaging?: boolean; allowDestructive?: boolean; tags?: string[]; dynamic?: boolean; maxResponseChars: number; http?: number }) => {
       const globals = program.opts<{ sandbox?: boolean; baseUrl?: string }>();
       const { createGladlyMcpServer, serveGladlyMcpHttp } = await importOptional(MCP_SDK, "gladly mcp", () => import("../mcp.ts"), MCP_NPX);
@@ -234,7 +251,6 @@ export function buildProgram(io: CliIo): Command {
         maxResponseChars: options.maxResponseChars,
       };
       if (options.http !== undefined) {
-        if (!Number.isInteger(options.http) || options.http < 0 || options.http > 65535) throw new UsageError(`--http ${options.http}: not a port number`);
         const served = await serveGladlyMcpHttp(clientFor(io, globals), { ...settings, port: options.http });
         io.stderr.write(`gladly MCP server on ${served.url}\n`);
         await io.untilInterrupted();
@@ -244,9 +260,12 @@ export function buildProgram(io: CliIo): Command {
       const { StdioServerTransport } = await importOptional(MCP_SDK, "gladly mcp", () => import("@modelcontextprotocol/sdk/server/stdio.js"), MCP_NPX);
       const server = createGladlyMcpServer(clientFor(io, globals), settings);
       const closed = new Promise<void>((resolve) => (server.onclose = resolve));
+      // The SDK's stdio transport does not notice stdin ending, and nothing else would settle the
+      // wait below: the process then ended with code 13 ("unsettled top-level await").
+      const stdinEnded = new Promise<void>((resolve) => process.stdin.once("end", resolve).once("close", resolve));
       await server.connect(new StdioServerTransport());
       // Ends when the MCP client goes away (stdin closes) or on Ctrl-C.
-      await Promise.race([io.untilInterrupted(), closed]);
+      await Promise.race([io.untilInterrupted(), closed, stdinEnded]);
       await server.close();
     });
 

@@ -1,7 +1,7 @@
 import type { operations as OperationTypes } from "../../generated/schema.ts";
 import { GladlyInputError } from "../errors.ts";
 import { type CallOptions, type OperationContext, openStream } from "../operations.ts";
-import { jsonLines } from "./lines.ts";
+import { checkMaxLineBytes, jsonLines } from "./lines.ts";
 import { sleep } from "../sleep.ts";
 
 /** One line of `GET /events`: every event type Gladly streams, narrowable by `type`. */
@@ -51,6 +51,8 @@ export interface IterateEventsOptions<E extends EventEntity> extends Pick<CallOp
   endAt?: Time;
   /** Each request covers at most this much time (default 1 hour); windows are walked in order. */
   windowMs?: number;
+  /** Longest events line accepted, in bytes (default 64 MiB); a longer one throws GladlyStreamError. */
+  maxLineBytes?: number;
 }
 
 /** A live follow of the events; `cursor` resumes it in another process. */
@@ -68,6 +70,8 @@ export interface TailEventsOptions<E extends EventEntity> extends Pick<CallOptio
   lagMs?: number;
   /** Called after each poll with a cursor that resumes right after everything yielded so far. */
   onCursor?: (cursor: string) => void;
+  /** Longest events line accepted, in bytes (default 64 MiB); a longer one throws GladlyStreamError. */
+  maxLineBytes?: number;
 }
 
 interface Cursor {
@@ -93,10 +97,20 @@ function decodeCursor(text: string): Cursor {
 }
 
 
+/** Only what a request takes: the helpers' own options (windowMs, onCursor, …) stay out of it. */
+function pickCallOptions(options: Pick<CallOptions, "signal" | "priority" | "timeout">): Pick<CallOptions, "signal" | "priority" | "timeout"> {
+  return { ...(options.signal && { signal: options.signal }), ...(options.priority !== undefined && { priority: options.priority }), ...(options.timeout !== undefined && { timeout: options.timeout }) };
+}
+
 export function createEventHelpers(ctx: OperationContext) {
-  async function* window<E extends EventEntity>(entities: readonly E[], from: number, to: number, options: Pick<CallOptions, "signal" | "priority" | "timeout">): AsyncGenerator<EventOf<E>> {
-    const response = await openStream(ctx, "getEvents", { entities: [...entities], startAt: new Date(from).toISOString(), endAt: new Date(to).toISOString() }, options);
-    yield* jsonLines<EventOf<E>>(response, "GET");
+  async function* window<E extends EventEntity>(
+    entities: readonly E[],
+    from: number,
+    to: number,
+    { maxLineBytes, ...options }: Pick<CallOptions, "signal" | "priority" | "timeout"> & { maxLineBytes?: number },
+  ): AsyncGenerator<EventOf<E>> {
+    const response = await openStream(ctx, "getEvents", { entities: [...entities], startAt: new Date(from).toISOString(), endAt: new Date(to).toISOString() }, pickCallOptions(options));
+    yield* jsonLines<EventOf<E>>(response, "GET", maxLineBytes === undefined ? {} : { maxLineBytes });
   }
 
   /**
@@ -106,6 +120,7 @@ export function createEventHelpers(ctx: OperationContext) {
    */
   async function* iterate<E extends EventEntity>(options: IterateEventsOptions<E>): AsyncGenerator<EventOf<E>> {
     checkEntities(options.entities);
+    checkMaxLineBytes(options.maxLineBytes);
     const now = Date.now();
     const start = toMs(options.startAt, "startAt");
     const end = options.endAt === undefined ? now : toMs(options.endAt, "endAt");
@@ -135,6 +150,7 @@ export function createEventHelpers(ctx: OperationContext) {
    */
   function tail<E extends EventEntity>(options: TailEventsOptions<E>): EventTail<E> {
     checkEntities(options.entities);
+    checkMaxLineBytes(options.maxLineBytes);
     const lag = options.lagMs ?? EVENT_LAG_MS;
     const interval = options.intervalMs ?? 5000;
     const start = options.cursor ? decodeCursor(options.cursor) : { v: 1 as const, from: options.since === undefined ? Date.now() - lag : toMs(options.since, "since"), seen: [] };

@@ -3,7 +3,7 @@ import { GladlyError, GladlyInputError } from "../errors.ts";
 import { type CallOptions, type OperationContext, openStream } from "../operations.ts";
 import type { GladlyOperations } from "../operations.ts";
 import { fileSystem, writeBody } from "./files.ts";
-import { jsonLines } from "./lines.ts";
+import { checkMaxLineBytes, jsonLines } from "./lines.ts";
 import { sleep } from "../sleep.ts";
 
 /** A customer as export files carry it (flatter than the API's Customer). */
@@ -39,9 +39,14 @@ export interface DownloadProgress {
 
 export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOperations["export"]) {
   /** The records of one export file, parsed as the NDJSON arrives: constant memory at any size. */
-  async function* readFile<F extends string>(jobId: string, filename: F, options: Pick<CallOptions, "signal" | "priority" | "timeout"> = {}): AsyncGenerator<F extends keyof ExportRecords ? ExportRecords[F] : unknown> {
+  async function* readFile<F extends string>(
+    jobId: string,
+    filename: F,
+    { maxLineBytes, ...options }: Pick<CallOptions, "signal" | "priority" | "timeout"> & { maxLineBytes?: number } = {},
+  ): AsyncGenerator<F extends keyof ExportRecords ? ExportRecords[F] : unknown> {
+    checkMaxLineBytes(maxLineBytes);
     const response = await openStream(ctx, "getFile", { jobId, filename }, options);
-    yield* jsonLines(response, "GET");
+    yield* jsonLines(response, "GET", maxLineBytes === undefined ? {} : { maxLineBytes });
   }
 
   /** Every job updated between `startAt` and `endAt`, walking Gladly's 14-day limit in windows. */

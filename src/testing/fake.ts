@@ -7,9 +7,10 @@ import { handlerFor, type Reply } from "./handlers/index.ts";
 import { type ErrorDetail, FakeHttpError } from "./http-error.ts";
 import { seededRandom } from "./ids.ts";
 import { SlidingWindow } from "./rate-limit.ts";
-import { BASE_PATH, matchRoute } from "./router.ts";
+import { BASE_PATH, decodeOrUndefined, matchFakeRoute } from "./router.ts";
 import { FakeClock, FakeState } from "./state.ts";
 import { type DeliveryRecord, WebhookDelivery } from "./webhook-delivery.ts";
+import { unknownProperties } from "./unknown-properties.ts";
 import { validateBody, validateQuery } from "./validate.ts";
 
 export interface FakeGladlyOptions {
@@ -34,6 +35,22 @@ export interface FakeGladlyOptions {
    * change. Off by default; `true`, or the pauses between the 4 retries (Gladly: over an hour; default 50–400 ms).
    */
   deliverWebhooks?: boolean | { retryDelaysMs?: number[] };
+  /**
+   * A request body property the spec does not declare (`emailAddresses` for `emails`) is a
+   * Gladly-shaped 400 instead of an entry in `fake.warnings` (default false: Gladly itself does not
+   * promise to refuse them, and the fake is not stricter than Gladly unless asked).
+   */
+  strict?: boolean;
+}
+
+/** Something the fake accepted but that is probably a mistake, e.g. a body property the spec does not know. */
+export interface FakeWarning {
+  method: string;
+  path: string;
+  operationId: string;
+  /** Where in the body, e.g. `emailAddresses` or `content.bodyy`. */
+  attr: string;
+  detail: string;
 }
 
 export interface FakeRequestRecord {
@@ -63,6 +80,8 @@ export interface FakeGladly {
   readonly clock: FakeClock;
   /** Every request answered, in order. */
   readonly requests: FakeRequestRecord[];
+  /** Body properties the spec does not declare, one entry each (with `strict: true` they are 400s instead). */
+  readonly warnings: FakeWarning[];
   /** Every webhook delivery attempt (with `deliverWebhooks`). */
   readonly deliveries: DeliveryRecord[];
   /** Resolves when the webhook deliveries under way, retries included, are done. */
@@ -132,6 +151,7 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
     state.pingWebhook = (webhook) => delivery.ping(webhook);
   }
   const requests: FakeRequestRecord[] = [];
+  const warnings: FakeWarning[] = [];
   let origin = "";
 
   function rateHeaders(res: ServerResponse): void {
@@ -173,12 +193,14 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
     // The signed file URLs attachments redirect to: no Gladly credentials, as on a file host.
     const file = /^\/files\/attachments\/([^/]+)$/.exec(pathname);
     if (method === "GET" && file) {
-      const attachment = state.attachments.get(decodeURIComponent(file[1]!));
+      const id = decodeOrUndefined(file[1]!);
+      const attachment = id === undefined ? undefined : state.attachments.get(id);
       if (!attachment || !url.searchParams.get("signature")) return { reply: { status: 404, text: "not found" } };
       return { reply: { status: 200, bytes: attachment.bytes, contentType: attachment.contentType, headers: { "Content-Disposition": `attachment; filename="${attachment.filename}"` } } };
     }
 
-    const route = matchRoute(method === "OPTIONS" ? String(req.headers["access-control-request-method"] ?? "GET") : method, pathname);
+    const route = matchFakeRoute(method === "OPTIONS" ? String(req.headers["access-control-request-method"] ?? "GET") : method, pathname);
+    if ("malformed" in route) return { reply: { status: 400, json: { errors: [{ code: "invalid", detail: route.malformed }] } } };
     const op = route.op;
     if (op && !op.auth) corsHeaders(req, res);
     if (method === "OPTIONS") return { reply: op && !op.auth ? { status: 204 } : { status: 404, json: { errors: [{ code: "not_exist", detail: `no route for ${pathname}` }] } } };
@@ -237,7 +259,9 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
         }
       }
       const query = queryObject(op, url.searchParams);
-      const problems = [...validateQuery(op, query), ...validateBody(op, body)];
+      const unknown = unknownProperties(op, body);
+      if (!options.strict) for (const { attr = "body", detail } of unknown) warnings.push({ method, path: pathname, operationId: op.operationId, attr, detail });
+      const problems = [...validateQuery(op, query), ...validateBody(op, body), ...(options.strict ? unknown : [])];
       if (problems.length) throw new FakeHttpError(400, problems);
       const handler = handlerFor(op.operationId);
       if (!handler) throw new FakeHttpError(501, [{ code: "temporary_failure", detail: `${op.operationId} is not implemented by the fake` }]);
@@ -252,9 +276,16 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
     }
   }
 
-  const server = createServer(async (req, res) => {
-    const receivedAt = performance.now();
-    const url = new URL(req.url ?? "/", origin);
+  async function serve(req: IncomingMessage, res: ServerResponse, receivedAt: number): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", origin);
+    } catch {
+      // e.g. an absolute-form target that is not a URL: nothing to route, still an answer.
+      res.writeHead(400, { "Content-Type": JSON_TYPE }).end(errorBody([{ code: "invalid", detail: "the request target is not a URL" }]));
+      requests.push({ method: req.method ?? "GET", path: req.url ?? "", operationId: undefined, status: 400, at: Date.now(), receivedAt });
+      return;
+    }
     const record = (status: number, operationId?: string) => requests.push({ method: req.method ?? "GET", path: url.pathname, operationId, status, at: Date.now(), receivedAt });
     try {
       const { reply, operationId, fault, dropped } = await answer(req, res, url);
@@ -283,12 +314,23 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
       send(res, reply);
       record(reply.status, operationId);
     } catch (error) {
-      const operationId = matchRoute(req.method ?? "GET", url.pathname).op?.operationId;
+      const operationId = matchFakeRoute(req.method ?? "GET", url.pathname).op?.operationId;
       // 499, as nginx logs it: the client went away before the answer.
-      if (req.destroyed || res.destroyed) return record(499, operationId);
+      if (req.destroyed || res.destroyed) {
+        record(499, operationId);
+        return;
+      }
       if (!res.headersSent) res.writeHead(500, { "Content-Type": JSON_TYPE }).end(errorBody([{ code: "temporary_failure", detail: `fake Gladly failed: ${(error as Error).message}` }]));
       record(500, operationId);
     }
+  }
+
+  // A test tool must never die on its input: whatever escapes serve() ends this request, not the process.
+  const server = createServer((req, res) => {
+    serve(req, res, performance.now()).catch(() => {
+      if (!res.headersSent && !res.destroyed) res.writeHead(500, { "Content-Type": JSON_TYPE }).end(errorBody([{ code: "temporary_failure", detail: "fake Gladly failed" }]));
+      else req.socket.destroy();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -307,6 +349,7 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
     state,
     clock,
     requests,
+    warnings,
     deliveries: delivery.deliveries,
     webhooksSettled: () => delivery.settled(),
     clientOptions: () => ({ baseUrl: origin, agentEmail, apiToken }),

@@ -4,7 +4,7 @@
  *   const fake = await startFakeGladly();
  *   const gladly = createGladlyClient(fake.clientOptions());
  */
-export { startFakeGladly, type FakeGladly, type FakeGladlyOptions, type FakeRequestRecord } from "./fake.ts";
+export { startFakeGladly, type FakeGladly, type FakeGladlyOptions, type FakeRequestRecord, type FakeWarning } from "./fake.ts";
 export { type Fault, type FaultHandle, type FaultMatch, networkFaults } from "./faults.ts";
 export { FakeClock, FakeState, type FakeEvent } from "./state.ts";
 export { responseProblems, schemaProblems } from "./validate.ts";

@@ -39,7 +39,7 @@ const bodies = makeAjv({});
 const queries = makeAjv({ coerceTypes: "array" });
 const cache = new Map<string, ValidateFunction | null>();
 
-function bodySchema(op: OperationEntry): Json | undefined {
+export function bodySchema(op: OperationEntry): Json | undefined {
   const body = (spec.paths[op.path] as JsonObject)[op.method.toLowerCase()] as JsonObject;
   const content = isObject(body.requestBody) && isObject(body.requestBody.content) ? body.requestBody.content[op.requestContentType ?? ""] : undefined;
   return isObject(content) ? content.schema : undefined;
