@@ -98,6 +98,11 @@ export class RedisCluster {
     return this.up;
   }
 
+  /** Whether Redis was ever reached (so the cluster may have admitted requests of ours). */
+  get everConnected(): boolean {
+    return this.everUp;
+  }
+
   private failWaiting(reason: string): void {
     for (const fail of [...this.waiting]) fail(new ClusterDownError(reason));
   }

@@ -39,6 +39,9 @@ export class OrganizationLimiter implements GladlyLimiter {
   private readonly failWithoutRedis: boolean;
   private readonly listeners = new Set<NonNullable<OrganizationLimiterOptions["onStatus"]>>();
   private readonly onDisconnect: (() => void) | undefined;
+  /** Pacing alone (Redis unreachable, or rejoined less than a window ago). */
+  private fallback = false;
+  private rejoin: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: OrganizationLimiterOptions) {
     this.onDisconnect = options.onDisconnect;
@@ -82,9 +85,25 @@ export class OrganizationLimiter implements GladlyLimiter {
     this.listeners.add(listener);
   }
 
+  /**
+   * Alone, this process may take only its share; back in the cluster, the whole budget is shared.
+   * Each switch waits out one window: what the cluster admitted in the last second is not this
+   * process's to know when Redis goes, and what processes sent alone is not in a restarted Redis.
+   */
   private redisChanged(up: boolean, reason: string): void {
-    // Alone, this process may take only its share; back in the cluster, the whole budget is shared.
-    this.requests.limit = up ? this.perSecond : Math.max(1, Math.floor(this.perSecond * this.localShare));
+    clearTimeout(this.rejoin);
+    const share = Math.max(1, Math.floor(this.perSecond * this.localShare));
+    if (!up) {
+      this.fallback = true;
+      if (this.requests.limit > share && this.cluster?.everConnected) this.requests.pauseFor(SECOND);
+      this.requests.limit = share;
+    } else {
+      this.rejoin = setTimeout(() => {
+        this.fallback = false;
+        this.requests.limit = this.perSecond;
+      }, SECOND);
+      this.rejoin.unref?.();
+    }
     for (const listener of this.listeners) {
       try {
         listener({ redis: up ? "connected" : "unavailable", reason });
@@ -105,14 +124,14 @@ export class OrganizationLimiter implements GladlyLimiter {
         releases.push(await this.reportsPerMinute.acquire({ priority, signal, maxWaitMs }));
       }
       releases.push(this.requests.tryAcquire() ?? (await this.requests.acquire({ priority, signal, maxWaitMs })));
-      if (this.cluster) {
+      if (this.cluster && (this.cluster.connected || !this.fallback)) {
         try {
           releases.push(await this.cluster.acquire(priority, signal));
         } catch (error) {
           if (!(error instanceof ClusterDownError)) throw error;
           if (this.failWithoutRedis) throw new LimiterUnavailableError(error.message);
           // Paced locally at this process's share until Redis is back.
-          if (this.requests.limit === this.perSecond) this.redisChanged(false, error.message);
+          if (!this.fallback) this.redisChanged(false, error.message);
           releases.push(...(await this.fallbackSlot(releases.pop()!, priority, signal, maxWaitMs)));
         }
       }
@@ -144,7 +163,7 @@ export class OrganizationLimiter implements GladlyLimiter {
     if (this.shared) {
       this.shared.observe(limit, remaining, ours());
       this.requests.limit = this.shared.share(this.perSecond);
-    } else if (!this.cluster || this.cluster.connected) {
+    } else if (!this.fallback) {
       this.requests.limit = Math.min(this.perSecond, limit);
     }
   }
@@ -156,6 +175,7 @@ export class OrganizationLimiter implements GladlyLimiter {
   }
 
   async disconnect(): Promise<void> {
+    clearTimeout(this.rejoin);
     this.onDisconnect?.();
     await this.cluster?.disconnect();
   }
