@@ -32,7 +32,10 @@ function specFromDist(format: "esm" | "cjs"): Plugin {
       build.onResolve({ filter: /^\.\/openapi\.json$/, namespace: "gladly-spec" }, () => ({ path: "./openapi.json", external: true }));
       build.onLoad({ filter: /.*/, namespace: "gladly-spec" }, () => ({
         // Chunks sit next to openapi.json in dist/.
-        contents: format === "esm" ? `import { createRequire } from "node:module";\nexport default createRequire(import.meta.url)("./openapi.json");\n` : `module.exports = require("./openapi.json");\n`,
+        contents:
+          format === "esm"
+            ? `import { createRequire } from "node:module";\nexport default createRequire(import.meta.url)("./openapi.json");\n`
+            : `module.exports = require("./openapi.json");\n`,
         loader: "js",
       }));
     },
@@ -46,17 +49,24 @@ function bundledLicenses(): string {
     // Not require.resolve(`${name}/package.json`): packages with "exports" may not expose it.
     const manifestPath = (createRequire(from).resolve.paths(name) ?? []).map((dir) => join(dir, name, "package.json")).find((path) => existsSync(path));
     if (!manifestPath) throw new Error(`cannot find ${name}, bundled into dist`);
-    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { name: string; version: string; license: string; dependencies?: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+      name: string;
+      version: string;
+      license: string;
+      dependencies?: Record<string, string>;
+    };
     const key = `${manifest.name}@${manifest.version}`;
     if (seen.has(key)) return;
     const dir = dirname(manifestPath);
-    const file = ["LICENSE", "license", "LICENSE.md", "LICENSE.txt"].map((f) => join(dir, f)).find((f) => {
-      try {
-        return readFileSync(f, "utf8").length > 0;
-      } catch {
-        return false;
-      }
-    });
+    const file = ["LICENSE", "license", "LICENSE.md", "LICENSE.txt"]
+      .map((f) => join(dir, f))
+      .find((f) => {
+        try {
+          return readFileSync(f, "utf8").length > 0;
+        } catch {
+          return false;
+        }
+      });
     if (!file) throw new Error(`${key} (bundled into dist) has no license file`);
     seen.set(key, `${key} (${manifest.license})\n\n${readFileSync(file, "utf8").trim()}\n`);
     for (const dependency of Object.keys(manifest.dependencies ?? {})) visit(dependency, manifestPath);

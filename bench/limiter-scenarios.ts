@@ -36,7 +36,6 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   await other?.stop();
   const seen = emulator.seen.slice(from);
   await emulator.close();
-  const ours = seen.filter((s) => !s.other);
   const share = scenario.others ? scenario.limit - scenario.others : scenario.limit;
   return { utilization: Number(utilization(seen, share).toFixed(3)), rejected: seen.filter((s) => s.status === 429).length, requests: seen.length };
 }

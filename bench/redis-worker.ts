@@ -2,7 +2,14 @@
 import { createGladlyClient } from "../src/index.ts";
 
 const [baseUrl, agentEmail, apiToken, redisUrl, id, count, perSecond] = process.argv.slice(2) as [string, string, string, string, string, string, string];
-const gladly = createGladlyClient({ baseUrl, agentEmail, apiToken, retry: false, timeout: 10_000, rateLimit: { perSecond: Number(perSecond), redis: { url: redisUrl }, id } });
+const gladly = createGladlyClient({
+  baseUrl,
+  agentEmail,
+  apiToken,
+  retry: false,
+  timeout: 10_000,
+  rateLimit: { perSecond: Number(perSecond), redis: { url: redisUrl }, id },
+});
 let limited = 0;
 let failed = 0;
 let settled = 0;

@@ -46,7 +46,10 @@ const creds = { agentEmail: "bench@example.com", apiToken: "bench-token" };
 /** Sequential calls, far from the limit: what the full client adds to each request. */
 async function latency(url: string): Promise<void> {
   log("latency: sequential requests, full client vs plain openapi-fetch");
-  const plain = createClient<paths>({ baseUrl: `${url}/api/v1`, headers: { Authorization: `Basic ${Buffer.from(`${creds.agentEmail}:${creds.apiToken}`).toString("base64")}` } });
+  const plain = createClient<paths>({
+    baseUrl: `${url}/api/v1`,
+    headers: { Authorization: `Basic ${Buffer.from(`${creds.agentEmail}:${creds.apiToken}`).toString("base64")}` },
+  });
   const full = createGladlyClient({ baseUrl: url, ...creds, rateLimit: { perSecond: 1_000_000 } });
   const bottleneck = new Bottleneck();
   const plainCall = () => plain.GET("/customer-profiles/{customerId}", { params: { path: { customerId: "c1" } } });
@@ -222,7 +225,12 @@ async function faults(): Promise<void> {
     Array.from({ length: 32 }, async () => {
       while (next < 2000) {
         const i = next++;
-        const call = i % 3 === 0 ? gladly.customers.createCustomer({ body: { name: `bench-${i}` } }) : i % 3 === 1 ? gladly.topics.addTopic({ body: { name: `bench-topic-${i}` } }) : gladly.agents.getAgents();
+        const call =
+          i % 3 === 0
+            ? gladly.customers.createCustomer({ body: { name: `bench-${i}` } })
+            : i % 3 === 1
+              ? gladly.topics.addTopic({ body: { name: `bench-topic-${i}` } })
+              : gladly.agents.getAgents();
         await call.then(
           () => ok++,
           (error: unknown) => (error instanceof GladlyError ? typed++ : untyped++),
@@ -317,7 +325,11 @@ async function main(): Promise<void> {
     return [name, String(value), target ?? "", target ? (meets(value, target) ? "ok" : "MISSED") : ""];
   });
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ["metric", "value", "target", ""][i]!.length));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   console.log(line(["metric", "value", "target", ""]));
   for (const row of rows) console.log(line(row));
   console.log(`\n${((performance.now() - started) / 1000).toFixed(1)} s, node ${process.version}`);

@@ -43,7 +43,9 @@ export async function measureInstallSize(options: { build?: boolean } = {}): Pro
   try {
     if (options.build !== false) await run("npm", ["run", "build"], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
     // Built just above (or by the caller): prepack would only build again, and print to stdout.
-    const packed = JSON.parse((await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], { cwd: root, maxBuffer: 64 * 1024 * 1024 })).stdout) as { filename: string }[];
+    const packed = JSON.parse(
+      (await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], { cwd: root, maxBuffer: 64 * 1024 * 1024 })).stdout,
+    ) as { filename: string }[];
     const tarball = join(work, packed[0]!.filename);
     const app = join(work, "app");
     await mkdir(app);

@@ -29,7 +29,8 @@ function describeChanges(before: OperationEntry, after: OperationEntry): string[
   for (const q of now.filter((n) => !was.includes(n))) what.push(`query parameter ${q} added`);
   for (const q of was.filter((n) => !now.includes(n))) what.push(`query parameter ${q} removed`);
   if (before.requestContentType !== after.requestContentType || before.bodyRequired !== after.bodyRequired) what.push("request body changed");
-  if (before.responseContentType !== after.responseContentType) what.push(`response ${before.responseContentType ?? "none"} → ${after.responseContentType ?? "none"}`);
+  if (before.responseContentType !== after.responseContentType)
+    what.push(`response ${before.responseContentType ?? "none"} → ${after.responseContentType ?? "none"}`);
   if (before.auth !== after.auth) what.push(after.auth ? "now needs credentials" : "no longer needs credentials");
   return what;
 }
@@ -48,9 +49,15 @@ export function diffSpecs(oldText: string, newText: string): SpecDiff {
     .filter((c) => c.what.length > 0);
   const oldSchemas = before.components.schemas ?? {};
   const newSchemas = after.components.schemas ?? {};
-  const schemasAdded = Object.keys(newSchemas).filter((n) => !(n in oldSchemas)).sort();
-  const schemasRemoved = Object.keys(oldSchemas).filter((n) => !(n in newSchemas)).sort();
-  const schemasChanged = Object.keys(newSchemas).filter((n) => n in oldSchemas && JSON.stringify(oldSchemas[n]) !== JSON.stringify(newSchemas[n])).sort();
+  const schemasAdded = Object.keys(newSchemas)
+    .filter((n) => !(n in oldSchemas))
+    .sort();
+  const schemasRemoved = Object.keys(oldSchemas)
+    .filter((n) => !(n in newSchemas))
+    .sort();
+  const schemasChanged = Object.keys(newSchemas)
+    .filter((n) => n in oldSchemas && JSON.stringify(oldSchemas[n]) !== JSON.stringify(newSchemas[n]))
+    .sort();
   const breaking = removed.length > 0 || schemasRemoved.length > 0 || changed.some((c) => c.what.some((w) => /removed|→|now needs|required\) added/.test(w)));
   const bump = breaking ? "major" : added.length || schemasAdded.length ? "minor" : changed.length || schemasChanged.length ? "patch" : "none";
   return { added, removed, changed, schemasAdded, schemasRemoved, schemasChanged, bump };
@@ -61,12 +68,30 @@ export function formatDiff(diff: SpecDiff): string {
   const list = (title: string, items: string[]) => {
     if (items.length) lines.push(`### ${title}`, "", ...items.map((i) => `- ${i}`), "");
   };
-  list("Operations added", diff.added.map((id) => `\`${id}\``));
-  list("Operations removed", diff.removed.map((id) => `\`${id}\``));
-  list("Operations changed", diff.changed.map((c) => `\`${c.operationId}\`: ${c.what.join("; ")}`));
-  list("Schemas added", diff.schemasAdded.map((n) => `\`${n}\``));
-  list("Schemas removed", diff.schemasRemoved.map((n) => `\`${n}\``));
-  list("Schemas changed", diff.schemasChanged.map((n) => `\`${n}\``));
+  list(
+    "Operations added",
+    diff.added.map((id) => `\`${id}\``),
+  );
+  list(
+    "Operations removed",
+    diff.removed.map((id) => `\`${id}\``),
+  );
+  list(
+    "Operations changed",
+    diff.changed.map((c) => `\`${c.operationId}\`: ${c.what.join("; ")}`),
+  );
+  list(
+    "Schemas added",
+    diff.schemasAdded.map((n) => `\`${n}\``),
+  );
+  list(
+    "Schemas removed",
+    diff.schemasRemoved.map((n) => `\`${n}\``),
+  );
+  list(
+    "Schemas changed",
+    diff.schemasChanged.map((n) => `\`${n}\``),
+  );
   if (diff.bump === "none") lines.push("No change to operations or schemas.", "");
   return lines.join("\n");
 }

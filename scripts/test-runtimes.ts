@@ -54,7 +54,9 @@ async function freePort(): Promise<number> {
 /** Packs the package (after building it, unless told not to) and installs it into `app`. */
 async function installTarball(work: string, app: string, rebuild: boolean): Promise<string> {
   if (rebuild) await run("npm", ["run", "build"], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
-  const packed = JSON.parse((await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], { cwd: root, maxBuffer: 64 * 1024 * 1024 })).stdout) as { filename: string }[];
+  const packed = JSON.parse(
+    (await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], { cwd: root, maxBuffer: 64 * 1024 * 1024 })).stdout,
+  ) as { filename: string }[];
   const tarball = join(work, packed[0]!.filename);
   await mkdir(app);
   await writeFile(join(app, "package.json"), `${JSON.stringify({ name: "runtime-check", version: "1.0.0", private: true, type: "module" }, null, 2)}\n`);
@@ -93,7 +95,11 @@ function capnpString(value: string): string {
 }
 
 /** workerd serving the bundled worker on a loopback port, allowed to call loopback only. */
-async function startWorkerd(app: string, env: CheckEnv, hook: { username: string; password: string }): Promise<{ url: string; process: ChildProcess; output: () => string }> {
+async function startWorkerd(
+  app: string,
+  env: CheckEnv,
+  hook: { username: string; password: string },
+): Promise<{ url: string; process: ChildProcess; output: () => string }> {
   // What wrangler does: one ES module bundled for the browser platform, with workerd's conditions.
   await build({
     absWorkingDir: app,
@@ -139,7 +145,10 @@ const worker :Workerd.Worker = (
   const deadline = Date.now() + RUNTIME_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`workerd exited (${child.exitCode}):\n${output}`);
-    const ready = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`workerd did not start:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -185,7 +194,19 @@ export async function testRuntimes(options: { build?: boolean; runtimes?: string
       ["bun", bin("bun"), (file) => [file]],
       // Deno reads the app's node_modules (package.json beside it). Permissions: loopback, the app's
       // files, and the variables the client reads by default (GLADLY_*, DEBUG).
-      ["deno", bin("deno"), (file) => ["run", "--quiet", `--allow-env=GLADLY_RUNTIME_CHECK,${CLIENT_ENV.join(",")}`, "--allow-net=127.0.0.1", `--allow-read=${app}`, `--allow-write=${app}`, file]],
+      [
+        "deno",
+        bin("deno"),
+        (file) => [
+          "run",
+          "--quiet",
+          `--allow-env=GLADLY_RUNTIME_CHECK,${CLIENT_ENV.join(",")}`,
+          "--allow-net=127.0.0.1",
+          `--allow-read=${app}`,
+          `--allow-write=${app}`,
+          file,
+        ],
+      ],
     ];
     for (const [runtime, command, args] of processes) {
       if (!wanted.has(runtime)) continue;

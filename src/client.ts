@@ -55,7 +55,13 @@ export function createGladlyClient(options?: GladlyClientOptions): GladlyClient 
   const adapter = createOpenapiFetchAdapter(send, config.baseUrl);
   const client = createClient<paths>({ baseUrl: config.baseUrl, fetch: adapter.fetch, headers: config.headers, redirect: "manual", pathSerializer });
   client.use(adapter.middleware);
-  const context = { baseUrl: config.baseUrl, followMergedCustomers: config.followMergedCustomers, send, headers: config.headers, onTruncated: config.hooks.onTruncated };
+  const context = {
+    baseUrl: config.baseUrl,
+    followMergedCustomers: config.followMergedCustomers,
+    send,
+    headers: config.headers,
+    onTruncated: config.hooks.onTruncated,
+  };
   const groups = createOperationGroups(context);
   Object.assign(groups.events, createEventHelpers(context));
   Object.assign(groups.export, createExportHelpers(context, groups.export));

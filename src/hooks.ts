@@ -46,7 +46,8 @@ export function debugHooks(log: Log = (line) => console.error(line)): Hooks {
     onRetry: ({ method, url, delayMs, reason }) => log(`gladly-api ↻ ${method} ${pathOf(url)} in ${delayMs.toFixed(0)}ms: ${reason}`),
     onRateLimited: ({ method, url, retryAfterMs }) => log(`gladly-api ⏸ 429 on ${method} ${pathOf(url)}: pausing ${retryAfterMs.toFixed(0)}ms`),
     onTruncated: ({ operationId, count, cap }) => log(`gladly-api ⚠ ${operationId} returned ${count} of at most ${cap}: the list may be incomplete`),
-    onLimiter: ({ redis, reason }) => log(redis === "connected" ? `gladly-api ✓ redis: ${reason}; sharing the budget again` : `gladly-api ⚠ redis unavailable: ${reason}`),
+    onLimiter: ({ redis, reason }) =>
+      log(redis === "connected" ? `gladly-api ✓ redis: ${reason}; sharing the budget again` : `gladly-api ⚠ redis unavailable: ${reason}`),
   };
 }
 
@@ -65,5 +66,12 @@ export function combineHooks(...sets: (Hooks | undefined)[]): Hooks {
       }
     };
   if (present.length === 0) return {};
-  return { onRequest: call("onRequest"), onResponse: call("onResponse"), onRetry: call("onRetry"), onRateLimited: call("onRateLimited"), onTruncated: call("onTruncated"), onLimiter: call("onLimiter") };
+  return {
+    onRequest: call("onRequest"),
+    onResponse: call("onResponse"),
+    onRetry: call("onRetry"),
+    onRateLimited: call("onRateLimited"),
+    onTruncated: call("onTruncated"),
+    onLimiter: call("onLimiter"),
+  };
 }

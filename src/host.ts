@@ -46,4 +46,3 @@ export function normalizeBaseUrl(raw: string): string {
   const path = url.pathname.replace(/\/+$/, "");
   return `${url.origin}${path.endsWith("/api/v1") ? path : `${path}/api/v1`}`;
 }
-

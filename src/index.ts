@@ -9,7 +9,16 @@ export type { GladlyLimiter, LimitObservation, LimitRequest, LimiterCounts, Rate
 export type { RetryOptions } from "./pipeline/retry.ts";
 export type { Hooks, RequestInfo } from "./hooks.ts";
 export type { Priority } from "./pipeline/request.ts";
-export { EVENT_ENTITIES, EVENT_LAG_MS, type EventEntity, type EventOf, type EventTail, type GladlyEvent, type IterateEventsOptions, type TailEventsOptions } from "./streams/events.ts";
+export {
+  EVENT_ENTITIES,
+  EVENT_LAG_MS,
+  type EventEntity,
+  type EventOf,
+  type EventTail,
+  type GladlyEvent,
+  type IterateEventsOptions,
+  type TailEventsOptions,
+} from "./streams/events.ts";
 export type { DownloadProgress, ExportedCustomer, ExportRecords } from "./streams/export.ts";
 export { DEFAULT_MAX_LINE_BYTES, GladlyStreamError } from "./streams/lines.ts";
 export type { ReportStream } from "./streams/reports.ts";

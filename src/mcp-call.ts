@@ -61,7 +61,12 @@ function csvRecords(text: string): string[] | undefined {
 function textResult(op: OperationEntry, text: string, offset: number, settings: CallSettings, args: Record<string, unknown>): CallToolResult {
   const mimeType = op.responseContentType ?? "text/plain";
   const csv = mimeType === "text/csv";
-  const raw = (csv && csvRecords(text)) || text.split("\n").filter(Boolean).map((line) => `${line}\n`);
+  const raw =
+    (csv && csvRecords(text)) ||
+    text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => `${line}\n`);
   const header = csv ? (raw.shift() ?? "") : "";
   const page = pageOf(raw, offset, settings.maxResponseChars - header.length, (r) => r.length);
   const unit = csv ? "rows" : "lines";
@@ -71,7 +76,10 @@ function textResult(op: OperationEntry, text: string, offset: number, settings: 
   const head = { type: "text" as const, text: [summary, note].filter(Boolean).join(" ") };
   // Reports and export files are documents: a resource with their MIME type. Events are read as text.
   if (csv || op.operationId === "getFile") {
-    const where = op.operationId === "getFile" ? `export/jobs/${encodeURIComponent(String(args.jobId))}/files/${encodeURIComponent(String(args.filename))}` : `reports/${op.operationId}`;
+    const where =
+      op.operationId === "getFile"
+        ? `export/jobs/${encodeURIComponent(String(args.jobId))}/files/${encodeURIComponent(String(args.filename))}`
+        : `reports/${op.operationId}`;
     return { content: [head, { type: "resource", resource: { uri: `gladly://${where}?offset=${page.offset}`, mimeType, text: body } }] };
   }
   return { content: [head, { type: "text", text: body }] };
@@ -98,7 +106,8 @@ export async function callOperation(client: GladlyClient, op: OperationEntry, gi
   if (isPaged(op) && OFFSET_ARGUMENT in args) {
     offset = args[OFFSET_ARGUMENT] as number;
     delete args[OFFSET_ARGUMENT];
-    if (!Number.isInteger(offset) || offset < 0) return toolError(`${OFFSET_ARGUMENT}: must be a whole number ≥ 0 (the offset a cut answer gave), not ${JSON.stringify(offset)}`);
+    if (!Number.isInteger(offset) || offset < 0)
+      return toolError(`${OFFSET_ARGUMENT}: must be a whole number ≥ 0 (the offset a cut answer gave), not ${JSON.stringify(offset)}`);
   }
   // The client would pick the id of a create itself; picking it here lets the answer name it.
   let createdId: string | undefined;

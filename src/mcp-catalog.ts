@@ -39,11 +39,16 @@ export function isAllowed(kind: Kind, p: Permissions): boolean {
   return Boolean(p.allowDestructive);
 }
 
-const FLAG: Record<Exclude<Kind, "read">, string> = { write: "--allow-writes (allowWrites)", message: "--allow-messaging (allowMessaging)", destructive: "--allow-destructive (allowDestructive)" };
+const FLAG: Record<Exclude<Kind, "read">, string> = {
+  write: "--allow-writes (allowWrites)",
+  message: "--allow-messaging (allowMessaging)",
+  destructive: "--allow-destructive (allowDestructive)",
+};
 const WHAT: Record<Exclude<Kind, "read">, string> = { write: "changes data", message: "sends a message to customers", destructive: "deletes or redacts data" };
 
 export const allOperations = Object.values(operations) as OperationEntry[];
-export const operationById = (name: string): OperationEntry | undefined => (Object.hasOwn(operations, name) ? (operations as Record<string, OperationEntry>)[name] : undefined);
+export const operationById = (name: string): OperationEntry | undefined =>
+  Object.hasOwn(operations, name) ? (operations as Record<string, OperationEntry>)[name] : undefined;
 
 /** Why a known operation is not offered, and what would offer it. */
 export function refusal(op: OperationEntry, p: Permissions): string {
@@ -55,7 +60,8 @@ export function refusal(op: OperationEntry, p: Permissions): string {
 export function selectOperations(p: Permissions, tags: string[] | undefined): OperationEntry[] {
   const groups = tags?.map((t) => t.trim()).filter(Boolean);
   const known = new Set(allOperations.map((op) => op.group));
-  for (const group of groups ?? []) if (!known.has(group)) throw new GladlyInputError("tags", `${group} is not a group; groups are ${[...known].sort().join(", ")}`);
+  for (const group of groups ?? [])
+    if (!known.has(group)) throw new GladlyInputError("tags", `${group} is not a group; groups are ${[...known].sort().join(", ")}`);
   return allOperations.filter((op) => (!groups || groups.includes(op.group)) && isAllowed(kindOf(op), p));
 }
 
@@ -92,7 +98,8 @@ export function outputSchemaOf(op: OperationEntry): Tool["outputSchema"] | undef
     };
   }
   if (response) return { ...response, type: "object" } as Tool["outputSchema"];
-  if (op.createdResource && op.responseKind === "none") return { type: "object", properties: { id: { type: "string", description: `the new resource's id (${op.createdResource.param})` } } };
+  if (op.createdResource && op.responseKind === "none")
+    return { type: "object", properties: { id: { type: "string", description: `the new resource's id (${op.createdResource.param})` } } };
   return undefined;
 }
 

@@ -18,7 +18,10 @@ export function dynamicTools(offered: OperationEntry[], kinds: Set<Kind>): Tool[
     {
       name: SEARCH,
       description: "List the Gladly operations this server offers (name, kind, summary), optionally only those matching words or one group.",
-      inputSchema: { type: "object", properties: { query: { type: "string", description: "words to match, e.g. \"customer email\"" }, group: { type: "string", enum: groups } } },
+      inputSchema: {
+        type: "object",
+        properties: { query: { type: "string", description: 'words to match, e.g. "customer email"' }, group: { type: "string", enum: groups } },
+      },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     {
@@ -36,7 +39,11 @@ export function dynamicTools(offered: OperationEntry[], kinds: Set<Kind>): Tool[
   ];
 }
 
-const words = (text: string) => text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+const words = (text: string) =>
+  text
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
 
 export function searchOperations(offered: OperationEntry[], args: Record<string, unknown>): CallToolResult {
   const query = typeof args.query === "string" ? words(args.query) : [];
@@ -46,9 +53,20 @@ export function searchOperations(offered: OperationEntry[], args: Record<string,
     const haystack = words(`${op.operationId.replace(/([a-z])([A-Z])/g, "$1 $2")} ${op.summary} ${op.group} ${op.path}`);
     return query.every((w) => haystack.some((h) => h.startsWith(w) || (w.length > 3 && h.startsWith(w.replace(/s$/, "")))));
   });
-  if (!found.length) return { content: [{ type: "text", text: `No operation matches${query.length ? ` "${query.join(" ")}"` : ""}${group ? ` in ${group}` : ""}. Try fewer words, or no query to list all.` }] };
+  if (!found.length)
+    return {
+      content: [
+        {
+          type: "text",
+          text: `No operation matches${query.length ? ` "${query.join(" ")}"` : ""}${group ? ` in ${group}` : ""}. Try fewer words, or no query to list all.`,
+        },
+      ],
+    };
   const lines = found.map((op) => `${op.operationId} (${kindOf(op)}): ${op.summary}`);
-  return { content: [{ type: "text", text: lines.join("\n") }], structuredContent: { operations: found.map((op) => ({ name: op.operationId, group: op.group, kind: kindOf(op), summary: op.summary })) } };
+  return {
+    content: [{ type: "text", text: lines.join("\n") }],
+    structuredContent: { operations: found.map((op) => ({ name: op.operationId, group: op.group, kind: kindOf(op), summary: op.summary })) },
+  };
 }
 
 export function describeForAgent(op: OperationEntry): CallToolResult {

@@ -49,21 +49,41 @@ export function serveHelpCenterAnswers(server: Server, client: GladlyClient): vo
     if (!Number.isInteger(offset) || offset < 0) throw new Error(`cursor ${request.params?.cursor}: not a cursor this server gave`);
     try {
       const answers = (await client.publicAnswers.listAnswers({ orgId: await organization() })) as PublicAnswer[];
-      const resources: Resource[] = answers.slice(offset, offset + PAGE).map((a) => ({ uri: `gladly://answers/${encodeURIComponent(a.id)}`, name: a.name ?? a.id, mimeType: "text/html", description: "Public help center answer" }));
+      const resources: Resource[] = answers.slice(offset, offset + PAGE).map((a) => ({
+        uri: `gladly://answers/${encodeURIComponent(a.id)}`,
+        name: a.name ?? a.id,
+        mimeType: "text/html",
+        description: "Public help center answer",
+      }));
       return { resources, ...(offset + PAGE < answers.length && { nextCursor: String(offset + PAGE) }) };
     } catch (error) {
       throw failure(error);
     }
   });
   server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
-    resourceTemplates: [{ uriTemplate: "gladly://answers/{answerId}", name: "Public answer", mimeType: "text/html", description: "A help center answer by id (searchAnswers finds ids)" }],
+    resourceTemplates: [
+      {
+        uriTemplate: "gladly://answers/{answerId}",
+        name: "Public answer",
+        mimeType: "text/html",
+        description: "A help center answer by id (searchAnswers finds ids)",
+      },
+    ],
   }));
   server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
     const match = ANSWER_URI.exec(request.params.uri);
     if (!match) throw new Error(`${request.params.uri} is not a resource of this server (gladly://answers/{answerId})`);
     try {
       const answer = (await client.publicAnswers.getAnswer({ orgId: await organization(), answerId: decodeURIComponent(match[1]!) })) as PublicAnswer;
-      return { contents: [{ uri: request.params.uri, mimeType: "text/html", text: answer.name ? `<h1>${escapeHtml(answer.name)}</h1>\n${answer.bodyHtml ?? ""}` : (answer.bodyHtml ?? "") }] };
+      return {
+        contents: [
+          {
+            uri: request.params.uri,
+            mimeType: "text/html",
+            text: answer.name ? `<h1>${escapeHtml(answer.name)}</h1>\n${answer.bodyHtml ?? ""}` : (answer.bodyHtml ?? ""),
+          },
+        ],
+      };
     } catch (error) {
       throw failure(error);
     }

@@ -31,5 +31,7 @@ export function pageNote(page: Page<unknown>, unit: string, operationId: string)
   if (page.records.length === 0 && page.total > 0) return `[offset ${page.offset} is past the end: there are ${page.total} ${unit}]`;
   if (page.nextOffset === undefined && page.offset === 0) return "";
   const shown = page.records.length ? `${unit} ${page.offset + 1}–${page.offset + page.records.length} of ${page.total}` : `no ${unit}`;
-  return page.nextOffset === undefined ? `[${shown}; that is the end]` : `[${shown}; for the rest, call ${operationId} again with the same arguments and offset: ${page.nextOffset}]`;
+  return page.nextOffset === undefined
+    ? `[${shown}; that is the end]`
+    : `[${shown}; for the rest, call ${operationId} again with the same arguments and offset: ${page.nextOffset}]`;
 }

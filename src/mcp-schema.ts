@@ -17,9 +17,46 @@ const schemas = spec.components.schemas as Record<string, Schema>;
  */
 export type Direction = "input" | "output";
 
-const STANDARD_FORMATS = new Set(["date-time", "date", "time", "duration", "email", "hostname", "ipv4", "ipv6", "uri", "uri-reference", "uuid", "uri-template", "json-pointer", "relative-json-pointer", "regex", "int32", "int64", "float", "double", "byte", "binary", "password"]);
+const STANDARD_FORMATS = new Set([
+  "date-time",
+  "date",
+  "time",
+  "duration",
+  "email",
+  "hostname",
+  "ipv4",
+  "ipv6",
+  "uri",
+  "uri-reference",
+  "uuid",
+  "uri-template",
+  "json-pointer",
+  "relative-json-pointer",
+  "regex",
+  "int32",
+  "int64",
+  "float",
+  "double",
+  "byte",
+  "binary",
+  "password",
+]);
 const DROPPED = new Set(["example", "examples", "nullable", "xml", "externalDocs", "discriminator", "readOnly", "writeOnly", "title"]);
-const OUTPUT_DROPPED = new Set(["oneOf", "anyOf", "required", "enum", "minLength", "maxLength", "pattern", "minimum", "maximum", "minItems", "maxItems", "format", "default"]);
+const OUTPUT_DROPPED = new Set([
+  "oneOf",
+  "anyOf",
+  "required",
+  "enum",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "minimum",
+  "maximum",
+  "minItems",
+  "maxItems",
+  "format",
+  "default",
+]);
 const OBJECT_KEYWORDS = ["properties", "required", "additionalProperties"];
 
 function isSchema(value: unknown): value is Schema {
@@ -112,7 +149,10 @@ export function inputSchemaOf(op: OperationEntry, paged: boolean): InputSchema {
   for (const parameter of parameters) {
     if (parameter.in !== "path" && parameter.in !== "query") continue;
     const name = parameter.name as string;
-    properties[name] = { ...(toJsonSchema(parameter.schema, "input") as Schema), ...(typeof parameter.description === "string" && { description: parameter.description.trim().slice(0, 500) }) };
+    properties[name] = {
+      ...(toJsonSchema(parameter.schema, "input") as Schema),
+      ...(typeof parameter.description === "string" && { description: parameter.description.trim().slice(0, 500) }),
+    };
     if (parameter.in === "path" || parameter.required === true) required.push(name);
   }
   const body = (operation.requestBody as { content?: Record<string, { schema?: unknown }> } | undefined)?.content?.[op.requestContentType ?? ""]?.schema;

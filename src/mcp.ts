@@ -40,8 +40,10 @@ const KINDS: Kind[] = ["read", "write", "message", "destructive"];
  */
 export function createGladlyMcpServer(client: GladlyClient, options: GladlyMcpOptions = {}): Server {
   const settings = { maxResponseChars: options.maxResponseChars ?? 20_000 };
-  if (!Number.isInteger(settings.maxResponseChars) || settings.maxResponseChars < 1) throw new GladlyInputError("maxResponseChars", `must be a whole number of characters ≥ 1, not ${String(options.maxResponseChars)}`);
-  if (options.mode !== undefined && options.mode !== "tools" && options.mode !== "dynamic") throw new GladlyInputError("mode", `must be "tools" or "dynamic", not ${JSON.stringify(options.mode)}`);
+  if (!Number.isInteger(settings.maxResponseChars) || settings.maxResponseChars < 1)
+    throw new GladlyInputError("maxResponseChars", `must be a whole number of characters ≥ 1, not ${String(options.maxResponseChars)}`);
+  if (options.mode !== undefined && options.mode !== "tools" && options.mode !== "dynamic")
+    throw new GladlyInputError("mode", `must be "tools" or "dynamic", not ${JSON.stringify(options.mode)}`);
   const permissions: Permissions = { allowWrites: options.allowWrites, allowMessaging: options.allowMessaging, allowDestructive: options.allowDestructive };
   const offered = selectOperations(permissions, options.tags);
   const byName = new Map(offered.map((op) => [op.operationId, op]));
@@ -90,7 +92,10 @@ export function createGladlyMcpServer(client: GladlyClient, options: GladlyMcpOp
  * server over the same client). Loopback only, and only to requests addressed to it (Host and
  * Origin checked): the client holds the organization's API token.
  */
-export async function serveGladlyMcpHttp(client: GladlyClient, options: GladlyMcpOptions & HttpGuardOptions & { port?: number } = {}): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveGladlyMcpHttp(
+  client: GladlyClient,
+  options: GladlyMcpOptions & HttpGuardOptions & { port?: number } = {},
+): Promise<{ url: string; close(): Promise<void> }> {
   const { createServer } = await import("node:http");
   const { StreamableHTTPServerTransport } = await import("@modelcontextprotocol/sdk/server/streamableHttp.js");
   createGladlyMcpServer(client, options); // bad options fail here, not on the first request

@@ -28,7 +28,9 @@ export function createOpenapiFetchAdapter(send: Send, baseUrl: string): { middle
   const fetch = async (request: Request): Promise<Response> => {
     const operation = operationOf.get(request) ?? byRoute(request);
     const headers: Record<string, string> = {};
-    request.headers.forEach((value, name) => (headers[name] = value));
+    request.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
     const outgoing: PipelineRequest = {
       url: request.url,
       method: request.method,

@@ -22,7 +22,9 @@ type BodyIn<Op> = Op extends { requestBody?: infer B }
   : {};
 
 /** One argument object: path and query parameters by name, plus `body`. */
-export type OperationArgs<Id extends OperationId> = Simplify<ParamsIn<OperationTypes[Id], "path"> & ParamsIn<OperationTypes[Id], "query"> & BodyIn<OperationTypes[Id]>>;
+export type OperationArgs<Id extends OperationId> = Simplify<
+  ParamsIn<OperationTypes[Id], "path"> & ParamsIn<OperationTypes[Id], "query"> & BodyIn<OperationTypes[Id]>
+>;
 
 type JsonOf<Op> = Op extends { responses: infer R }
   ? { [S in keyof R]: S extends 200 | 201 | 202 ? (R[S] extends { content: { "application/json": infer T } } ? T : never) : never }[keyof R]
@@ -162,7 +164,13 @@ function mergedCustomerId(body: unknown, response: Response): string | undefined
 const MAX_MERGE_HOPS = 3;
 
 /** Lists Gladly does not paginate but cuts at a documented size. */
-export const LIST_CAPS: Readonly<Record<string, number>> = { getConversations: 100, getConversationItems: 1000, getTasks: 2000, getTaskComments: 1000, listAnswers: 1000 };
+export const LIST_CAPS: Readonly<Record<string, number>> = {
+  getConversations: 100,
+  getConversationItems: 1000,
+  getTasks: 2000,
+  getTaskComments: 1000,
+  listAnswers: 1000,
+};
 
 /** Gladly's `Gladly-Limited-Data` header says so where it is sent; otherwise a full list is suspect. */
 function possiblyTruncated(op: OperationEntry, data: unknown, response: Response): boolean | undefined {
@@ -227,7 +235,14 @@ function buildRequest(ctx: OperationContext, op: OperationEntry, args: Record<st
 }
 
 /** Sends one call through the pipeline and turns its answer into data or a typed error. */
-async function send(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions, read: BodyKind, hops = 0): Promise<RawResult<unknown>> {
+async function send(
+  ctx: OperationContext,
+  op: OperationEntry,
+  args: Record<string, unknown>,
+  options: CallOptions,
+  read: BodyKind,
+  hops = 0,
+): Promise<RawResult<unknown>> {
   const request = buildRequest(ctx, op, args, options, read);
   const answer = await ctx.send(request);
   const { response } = answer;
@@ -275,7 +290,12 @@ function createMethod(ctx: OperationContext, op: OperationEntry) {
  * Calls an operation but leaves the success body unread, for the stream helpers: the Response
  * is checked (errors throw as usual), retried while nothing was read, and handed over.
  */
-export async function openStream(ctx: OperationContext, operationId: OperationId, args: Record<string, unknown>, options: CallOptions & { followRedirects?: boolean } = {}): Promise<Response> {
+export async function openStream(
+  ctx: OperationContext,
+  operationId: OperationId,
+  args: Record<string, unknown>,
+  options: CallOptions & { followRedirects?: boolean } = {},
+): Promise<Response> {
   const op = manifest[operationId] as OperationEntry;
   return (await send(ctx, op, args, options, "stream")).response;
 }
@@ -284,7 +304,8 @@ export async function openStream(ctx: OperationContext, operationId: OperationId
 export function createOperationGroups(ctx: OperationContext): GladlyOperations {
   const groups: Record<string, Record<string, unknown>> = {};
   for (const op of Object.values(manifest) as OperationEntry[]) {
-    (groups[op.group] ??= {})[op.operationId] = createMethod(ctx, op);
+    groups[op.group] ??= {};
+    groups[op.group]![op.operationId] = createMethod(ctx, op);
   }
   return groups as unknown as GladlyOperations;
 }

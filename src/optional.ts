@@ -15,7 +15,11 @@ export function isMissingPackage(error: unknown, pkg: string): boolean {
 
 /** The error for `feature` when `pkg` is not installed; `hint` adds another way (e.g. npx). */
 export function missingPackageError(pkg: string, feature: string, cause?: unknown, hint?: string): GladlyMissingDependencyError {
-  return new GladlyMissingDependencyError(pkg, `${feature} needs ${pkg}, an optional peer dependency of gladly-api that is not installed: npm install ${pkg}${hint ? ` (${hint})` : ""}`, { cause });
+  return new GladlyMissingDependencyError(
+    pkg,
+    `${feature} needs ${pkg}, an optional peer dependency of gladly-api that is not installed: npm install ${pkg}${hint ? ` (${hint})` : ""}`,
+    { cause },
+  );
 }
 
 /** Runs `load` (an `import()` of code that uses `pkg`), turning a missing `pkg` into the typed error. */

@@ -72,7 +72,12 @@ export function createPublicAnswersClient(options: PublicAnswersClientOptions): 
   const size = options.cacheSize ?? 100;
   const cache = new Map<string, { expires: number; data: unknown }>();
 
-  async function call<T>(path: string, params: Record<string, string | undefined>, query: Record<string, string | undefined>, signal?: AbortSignal): Promise<T> {
+  async function call<T>(
+    path: string,
+    params: Record<string, string | undefined>,
+    query: Record<string, string | undefined>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const search = Object.entries(query)
       .filter((entry): entry is [string, string] => entry[1] !== undefined)
       .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)

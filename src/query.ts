@@ -20,8 +20,8 @@ export function checkHeaders(headers: Record<string, string>): void {
   for (const [name, value] of Object.entries(headers)) {
     if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/i.test(name)) throw new GladlyInputError(`headers.${name}`, "is not a valid header name");
     if (typeof value !== "string") throw new GladlyInputError(`headers.${name}`, `must be a string, got ${typeof value}`);
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
     if (/[\r\n\0]/.test(value)) throw new GladlyInputError(`headers.${name}`, "contains a line break or NUL, which HTTP headers cannot carry");
-    if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) throw new GladlyInputError(`headers.${name}`, "contains characters HTTP headers cannot carry (only Latin-1 text)");
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
+      throw new GladlyInputError(`headers.${name}`, "contains characters HTTP headers cannot carry (only Latin-1 text)");
   }
 }

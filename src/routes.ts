@@ -10,8 +10,11 @@ interface Route {
 }
 
 function compile(op: OperationEntry): Route {
-  const escape = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const source = op.path.split(/\{[^}]+\}/).map(escape).join("([^/]+)");
+  const escapeRegExp = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const source = op.path
+    .split(/\{[^}]+\}/)
+    .map(escapeRegExp)
+    .join("([^/]+)");
   const literalSegments = op.path.split("/").filter((s) => s && !s.startsWith("{")).length;
   return { op, pattern: new RegExp(`^${BASE_PATH}${source}/?$`), literalSegments };
 }

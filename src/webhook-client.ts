@@ -77,13 +77,23 @@ export function createWebhookClientHelpers(groups: GladlyOperations, baseUrl: st
     if (!options.url) throw new GladlyInputError("url", "is required");
     const all = await groups.webhooks.getWebhooks();
     const existing = all.find((w) => w.url === options.url);
-    const settings = { url: options.url, events: options.events, enabled: true, ...(options.name && { name: options.name }), ...(options.credentials && { credentials: options.credentials }), ...(options.headers && { headers: options.headers }) };
+    const settings = {
+      url: options.url,
+      events: options.events,
+      enabled: true,
+      ...(options.name && { name: options.name }),
+      ...(options.credentials && { credentials: options.credentials }),
+      ...(options.headers && { headers: options.headers }),
+    };
     if (existing?.id) {
       await groups.webhooks.updateWebhook({ webhookId: existing.id, body: settings });
       return { webhookId: existing.id, created: false };
     }
     if (all.length >= MAX_WEBHOOKS) {
-      throw new GladlyWebhookLimitError(`the organization already has ${all.length} webhooks, Gladly's limit is ${MAX_WEBHOOKS}: delete one or reuse one (${all.map((w) => w.url).join(", ")})`, { method: "POST", url: `${baseUrl}/webhooks` });
+      throw new GladlyWebhookLimitError(
+        `the organization already has ${all.length} webhooks, Gladly's limit is ${MAX_WEBHOOKS}: delete one or reuse one (${all.map((w) => w.url).join(", ")})`,
+        { method: "POST", url: `${baseUrl}/webhooks` },
+      );
     }
     const { response } = await groups.webhooks.createWebhook({ body: settings }, { raw: true });
     const location = response.headers.get("location") ?? "";
@@ -104,11 +114,19 @@ export function createWebhookClientHelpers(groups: GladlyOperations, baseUrl: st
   async function createToken(who: { email: string } | { phone: string }): Promise<string> {
     const body =
       "email" in who
-        ? (EMAIL.test(who.email) ? { identityType: "EMAIL" as const, identity: who.email } : undefined)
+        ? EMAIL.test(who.email)
+          ? { identityType: "EMAIL" as const, identity: who.email }
+          : undefined
         : E164.test(who.phone)
           ? { identityType: "MOBILE_PHONE_NUMBER" as const, identity: who.phone }
           : undefined;
-    if (!body) throw new GladlyInputError("email" in who ? "email" : "phone", "email" in who ? `${JSON.stringify(who.email)} is not an email address` : `${JSON.stringify(who.phone)} is not an E.164 phone number (like +14155550100)`);
+    if (!body)
+      throw new GladlyInputError(
+        "email" in who ? "email" : "phone",
+        "email" in who
+          ? `${JSON.stringify(who.email)} is not an email address`
+          : `${JSON.stringify(who.phone)} is not an E.164 phone number (like +14155550100)`,
+      );
     const { token } = await groups.userIdentity.createUserIdentityJWT({ body });
     if (!token) throw new GladlyError("Gladly answered without a token", { method: "POST", url: `${baseUrl}/user-identity-jwt` });
     return token;

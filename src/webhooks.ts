@@ -198,7 +198,10 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     const handler = options.on[typed.type as WebhookEventType] as ((event: WebhookEvent) => unknown) | undefined;
     if (!handler) return text(200, "ok");
     const started = Date.now();
-    const slow = setTimeout(() => report(new WebhookBudgetExceededError(`handler for ${typed.type} is still running after ${budget}ms; Gladly gives up at 15 s`), typed), budget);
+    const slow = setTimeout(
+      () => report(new WebhookBudgetExceededError(`handler for ${typed.type} is still running after ${budget}ms; Gladly gives up at 15 s`), typed),
+      budget,
+    );
     try {
       await handler(typed as WebhookEvent);
       return text(200, "ok");
@@ -269,7 +272,9 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
 
   async function send(res: NodeResponseLike, response: Response, closeConnection = false): Promise<void> {
     res.statusCode = response.status;
-    response.headers.forEach((value, name) => res.setHeader(name, value));
+    response.headers.forEach((value, name) => {
+      res.setHeader(name, value);
+    });
     // The rest of a refused body is discarded, not read: the client must not reuse this connection.
     if (closeConnection) res.setHeader("Connection", "close");
     res.end(await response.text());
@@ -327,7 +332,9 @@ interface ReadableLike {
 }
 
 const isReadable = (req: NodeRequestLike): req is NodeRequestLike & ReadableLike =>
-  typeof (req as Partial<ReadableLike>).on === "function" && typeof (req as Partial<ReadableLike>).off === "function" && typeof (req as Partial<ReadableLike>).resume === "function";
+  typeof (req as Partial<ReadableLike>).on === "function" &&
+  typeof (req as Partial<ReadableLike>).off === "function" &&
+  typeof (req as Partial<ReadableLike>).resume === "function";
 
 /** Lets the rest of a body we will not read flow away, so it neither piles up nor stalls the socket. */
 function discard(req: NodeRequestLike): void {

@@ -23,7 +23,16 @@ async function setUp(executablePath: string): Promise<void> {
   browser = await chromium.launch({
     executablePath,
     // playwright-core gives every launch a fresh, empty --user-data-dir of its own.
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }
 
@@ -33,7 +42,9 @@ async function tearDown(): Promise<void> {
   await Promise.all([fake?.close(), allowed?.close(), other?.close()]);
 }
 
-async function openDemo(origin: string): Promise<{ context: BrowserContext; page: Awaited<ReturnType<BrowserContext["newPage"]>>; sent: Record<string, string>[] }> {
+async function openDemo(
+  origin: string,
+): Promise<{ context: BrowserContext; page: Awaited<ReturnType<BrowserContext["newPage"]>>; sent: Record<string, string>[] }> {
   const context = await browser.newContext();
   // A cookie on the API's host that must never be sent with these calls.
   await context.addCookies([{ name: "session", value: "secret-cookie", url: fake.url }]);

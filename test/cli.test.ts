@@ -45,7 +45,12 @@ describe("gladly ops", () => {
 
   it("filters by group and prints JSON", async () => {
     const run = await gladly(["ops", "--tag", "publicAnswers", "--json"]);
-    expect((JSON.parse(run.stdout) as { operationId: string }[]).map((o) => o.operationId).sort()).toEqual(["getAnswer", "getAnswerTitles", "listAnswers", "searchAnswers"]);
+    expect((JSON.parse(run.stdout) as { operationId: string }[]).map((o) => o.operationId).sort()).toEqual([
+      "getAnswer",
+      "getAnswerTitles",
+      "listAnswers",
+      "searchAnswers",
+    ]);
   });
 });
 
@@ -68,7 +73,10 @@ describe("calling operations", () => {
     const startAt = new Date(fake.clock.now() - 60_000).toISOString();
     const run = await gladly(["events", "getEvents", "--entities", "CUSTOMER_PROFILE,TASK", "--startAt", startAt]);
     expect(run.code).toBe(0);
-    const types = run.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { type: string }).type);
+    const types = run.stdout
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { type: string }).type);
     expect(types).toContain("CUSTOMER_PROFILE/CREATED");
   });
 
@@ -233,7 +241,15 @@ describe("gladly demo (npm start)", () => {
   it("tours the fake and reports no 429", async () => {
     const run = await gladly(["demo"], { GLADLY_BASE_URL: "", GLADLY_AGENT_EMAIL: "", GLADLY_API_TOKEN: "" });
     expect(run.code).toBe(0);
-    for (const step of ["customers.createCustomer", "conversations.createItem", "conversations.addNoteToConversation", "conversations.addTopicToConversation", "tasks.createTask", "publicAnswers.searchAnswers", "events.getEvents"]) {
+    for (const step of [
+      "customers.createCustomer",
+      "conversations.createItem",
+      "conversations.addNoteToConversation",
+      "conversations.addTopicToConversation",
+      "tasks.createTask",
+      "publicAnswers.searchAnswers",
+      "events.getEvents",
+    ]) {
       expect(run.stdout).toContain(step);
     }
     expect(run.stdout).toMatch(/TASK\/COMMENT_ADDED/);
@@ -257,7 +273,13 @@ describe("streaming commands", () => {
     const out = join(dir, "export");
     const run = await gladly(["export", "download", job.id, "--dir", out]);
     expect(run.code).toBe(0);
-    expect(run.stdout.trim().split("\n").map((p) => p.split("/").pop()).sort()).toEqual([...job.files!].sort());
+    expect(
+      run.stdout
+        .trim()
+        .split("\n")
+        .map((p) => p.split("/").pop())
+        .sort(),
+    ).toEqual([...job.files!].sort());
   });
 
   it("events tail prints NDJSON, keeps its cursor in a file, and resumes without repeats", async () => {
@@ -265,7 +287,26 @@ describe("streaming commands", () => {
     const env = { PATH: process.env.PATH, GLADLY_BASE_URL: fake.url, GLADLY_AGENT_EMAIL: fake.agentEmail, GLADLY_API_TOKEN: fake.apiToken };
     const since = new Date(fake.clock.now() - 5000).toISOString();
     const tailOnce = async (wantLines: number, extra: string[]) => {
-      const child = spawn(process.execPath, ["--import", "tsx", MAIN, "events", "tail", "--entities", "TASK", "--interval", "50", "--lag", String(Date.now() - fake.clock.now()), "--cursor-file", cursorFile, ...extra], { env });
+      const child = spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          MAIN,
+          "events",
+          "tail",
+          "--entities",
+          "TASK",
+          "--interval",
+          "50",
+          "--lag",
+          String(Date.now() - fake.clock.now()),
+          "--cursor-file",
+          cursorFile,
+          ...extra,
+        ],
+        { env },
+      );
       let out = "";
       await new Promise<void>((resolve) => {
         child.stdout.on("data", (chunk: Buffer) => {
@@ -276,7 +317,14 @@ describe("streaming commands", () => {
       });
       child.kill("SIGINT");
       const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-      return { code, ids: out.trim().split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { content: { taskId: string } }).content.taskId) };
+      return {
+        code,
+        ids: out
+          .trim()
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { content: { taskId: string } }).content.taskId),
+      };
     };
     const inbox = fake.state.defaultInboxId;
     const api = createGladlyClient({ ...fake.clientOptions(), rateLimit: false });

@@ -53,14 +53,20 @@ describe("the client against the fake", () => {
   });
 
   it("runs a customer through conversations, notes, topics and tasks", async () => {
-    await checked(gladly.customers.createCustomer, { body: { id: "c-francis", name: "Francis", emails: [{ original: "francis@example.com", primary: true }] } });
+    await checked(gladly.customers.createCustomer, {
+      body: { id: "c-francis", name: "Francis", emails: [{ original: "francis@example.com", primary: true }] },
+    });
     expect((await checked(gladly.customers.getCustomer, { customerId: "c-francis" })).name).toBe("Francis");
     expect(await checked(gladly.customers.findCustomers, { email: "francis@example.com" })).toHaveLength(1);
     await checked(gladly.customers.updateCustomer, { customerId: "c-francis", body: { address: "1 Main St" } });
     expect((await gladly.customers.getCustomer({ customerId: "c-francis" })).address).toBe("1 Main St");
 
     const item = await checked(gladly.conversations.createItem, {
-      body: { id: "item-1", customer: { emailAddress: "francis@example.com" }, content: { type: "CUSTOMER_ACTIVITY", activityType: "EMAIL", title: "Order shipped", expandByDefault: false } },
+      body: {
+        id: "item-1",
+        customer: { emailAddress: "francis@example.com" },
+        content: { type: "CUSTOMER_ACTIVITY", activityType: "EMAIL", title: "Order shipped", expandByDefault: false },
+      },
     });
     expect(item.customerId).toBe("c-francis");
     const again = await checked(gladly.conversations.createCustomerItem, {
@@ -80,14 +86,27 @@ describe("the client against the fake", () => {
     await checked(gladly.conversations.addTopicToConversation, { conversationId, body: { topicIds: ["topic-vip"] } });
     expect((await gladly.conversations.getConversation({ conversationId })).topicIds).toEqual(["topic-vip"]);
     await checked(gladly.conversations.deleteTopicFromConversation, { conversationId, topicId: "topic-vip" });
-    await checked(gladly.conversations.updateConversationFreeformTopics, { customerId: "c-francis", conversationId, body: { add: [{ key: "ORDER_ID", value: "ORD-1" }, { key: "ORDER_ID", value: "ORD-2" }], remove: [{ key: "ORDER_ID", value: "ORD-1" }] } });
+    await checked(gladly.conversations.updateConversationFreeformTopics, {
+      customerId: "c-francis",
+      conversationId,
+      body: {
+        add: [
+          { key: "ORDER_ID", value: "ORD-1" },
+          { key: "ORDER_ID", value: "ORD-2" },
+        ],
+        remove: [{ key: "ORDER_ID", value: "ORD-1" }],
+      },
+    });
     expect((await gladly.conversations.getConversation({ conversationId })).customAttributes).toEqual([{ id: expect.any(String), value: "ORD-2" }]);
 
     const inboxId = fake.state.defaultInboxId;
     await checked(gladly.conversations.patchConversation, { conversationId, body: { assignee: { inboxId }, status: { value: "CLOSED" } } });
     expect((await gladly.conversations.getConversation({ conversationId })).status).toBe("CLOSED");
 
-    await checked(gladly.tasks.createTask, { customerId: "c-francis", body: { id: "task-1", assignee: { inboxId }, body: "Follow up", dueAt: "2030-01-01T00:00:00Z" } });
+    await checked(gladly.tasks.createTask, {
+      customerId: "c-francis",
+      body: { id: "task-1", assignee: { inboxId }, body: "Follow up", dueAt: "2030-01-01T00:00:00Z" },
+    });
     await checked(gladly.tasks.updateTask, { taskId: "task-1", body: { status: "CLOSED" } });
     expect((await checked(gladly.tasks.getTask, { taskId: "task-1" })).status).toBe("CLOSED");
     expect(await checked(gladly.tasks.getTasks, { customerId: "c-francis", status: "CLOSED" })).toHaveLength(1);
@@ -95,7 +114,9 @@ describe("the client against the fake", () => {
     await checked(gladly.tasks.createTaskComment, { taskId: "task-1", body: { id: "comment-1", agentId, comment: "Done" } });
     expect(await checked(gladly.tasks.getTaskComments, { taskId: "task-1" })).toHaveLength(1);
     expect((await checked(gladly.tasks.getTaskComment, { taskId: "task-1", commentId: "comment-1" })).comment).toBe("Done");
-    await checked(gladly.tasks.createTaskAndCustomer, { body: { assignee: { inboxId }, body: "New lead", dueAt: "2030-01-01T00:00:00Z", customer: { emailAddress: "lead@example.com" } } });
+    await checked(gladly.tasks.createTaskAndCustomer, {
+      body: { assignee: { inboxId }, body: "New lead", dueAt: "2030-01-01T00:00:00Z", customer: { emailAddress: "lead@example.com" } },
+    });
     expect(await gladly.customers.findCustomers({ email: "lead@example.com" })).toHaveLength(1);
 
     await checked(gladly.customers.deleteCustomer, { customerId: "c-francis" });
@@ -118,7 +139,9 @@ describe("the client against the fake", () => {
       type: "public",
       body: { title: "Gift cards", bodyHtml: "<p>Gift cards never expire.</p>" },
     });
-    expect((await checked(gladly.answerManagement.getAnswerContentByLanguageAndType, { answerId: "a-gift", language: "en-us", type: "public" })).title).toBe("Gift cards");
+    expect((await checked(gladly.answerManagement.getAnswerContentByLanguageAndType, { answerId: "a-gift", language: "en-us", type: "public" })).title).toBe(
+      "Gift cards",
+    );
     await checked(gladly.answerManagement.updateAnswer, { answerId: "a-gift", body: { description: "About gift cards" } });
     expect((await checked(gladly.answerManagement.getAnswerById, { answerId: "a-gift" })).description).toBe("About gift cards");
 
@@ -135,7 +158,15 @@ describe("the client against the fake", () => {
   });
 
   it("manages webhooks and business hours", async () => {
-    await checked(gladly.webhooks.createWebhook, { body: { name: "ops", url: "https://hooks.example.com/gladly", events: ["CONVERSATION/CLOSED"], enabled: true, credentials: { username: "u", password: "p" } } });
+    await checked(gladly.webhooks.createWebhook, {
+      body: {
+        name: "ops",
+        url: "https://hooks.example.com/gladly",
+        events: ["CONVERSATION/CLOSED"],
+        enabled: true,
+        credentials: { username: "u", password: "p" },
+      },
+    });
     const hooks = await checked(gladly.webhooks.getWebhooks);
     expect(hooks).toHaveLength(1);
     expect(hooks[0]).toMatchObject({ hasCredentials: true, url: "https://hooks.example.com/gladly" });
@@ -145,10 +176,17 @@ describe("the client against the fake", () => {
     expect((await checked(gladly.webhooks.getWebhook, { webhookId })).enabled).toBe(false);
     await checked(gladly.webhooks.deleteWebhook, { webhookId });
 
-    const hours = await checked(gladly.businessHours.createBusinessHours, { body: { name: "Weekend", officeHours: { timezone: "UTC", saturday: [{ start: "10:00", stop: "14:00" }] } } });
-    const updated = await checked(gladly.businessHours.updateBusinessHours, { businessHoursId: hours.id!, body: { version: 1, name: "Weekends", officeHours: hours.officeHours! } });
+    const hours = await checked(gladly.businessHours.createBusinessHours, {
+      body: { name: "Weekend", officeHours: { timezone: "UTC", saturday: [{ start: "10:00", stop: "14:00" }] } },
+    });
+    const updated = await checked(gladly.businessHours.updateBusinessHours, {
+      businessHoursId: hours.id!,
+      body: { version: 1, name: "Weekends", officeHours: hours.officeHours! },
+    });
     expect(updated.version).toBe(2);
-    await expect(gladly.businessHours.updateBusinessHours({ businessHoursId: hours.id!, body: { version: 1, name: "Stale", officeHours: hours.officeHours! } })).rejects.toBeInstanceOf(GladlyConflictError);
+    await expect(
+      gladly.businessHours.updateBusinessHours({ businessHoursId: hours.id!, body: { version: 1, name: "Stale", officeHours: hours.officeHours! } }),
+    ).rejects.toBeInstanceOf(GladlyConflictError);
     expect((await checked(gladly.businessHours.getBusinessHoursById, { businessHoursId: hours.id! })).name).toBe("Weekends");
     expect(await checked(gladly.businessHours.getBusinessHours)).toHaveLength(2);
     await checked(gladly.businessHours.deleteBusinessHours, { businessHoursId: hours.id! });
@@ -157,7 +195,12 @@ describe("the client against the fake", () => {
   it("reads events, exports, reports, recordings and attachments", async () => {
     const since = new Date(fake.clock.now() - 60_000).toISOString();
     const events = await gladly.events.getEvents({ entities: ["TASK"], startAt: since });
-    expect(events.trim().split("\n").map((l) => (JSON.parse(l) as { type: string }).type)).toContain("TASK/CREATED");
+    expect(
+      events
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { type: string }).type),
+    ).toContain("TASK/CREATED");
     called.add("getEvents");
 
     const jobs = await checked(gladly.export.findJobs, { status: "COMPLETED" });
@@ -186,7 +229,10 @@ describe("the client against the fake", () => {
 
   it("replies to a customer's chat message", async () => {
     const chat = [...fake.state.items.values()].find((i) => (i.content as { type: string }).type === "CHAT_MESSAGE")!;
-    await checked(gladly.conversations.replyToMessage, { itemId: chat.id, body: { content: { type: "CHAT_MESSAGE", messageType: "TEXT", body: "Sure, what is the new address?" } } });
+    await checked(gladly.conversations.replyToMessage, {
+      itemId: chat.id,
+      body: { content: { type: "CHAT_MESSAGE", messageType: "TEXT", body: "Sure, what is the new address?" } },
+    });
     const items = await gladly.conversations.getConversationItems({ conversationId: chat.conversationId! });
     expect(items.at(-1)!.content).toMatchObject({ body: "Sure, what is the new address?" });
     await checked(gladly.conversations.redactContent, { itemId: chat.id });

@@ -42,7 +42,8 @@ afterAll(async () => {
   await other.close();
 });
 
-const client = (options: Parameters<typeof createGladlyClient>[0] = {}) => createGladlyClient({ baseUrl: server.url, agentEmail: EMAIL, apiToken: TOKEN, rateLimit: false, retry: false, ...options });
+const client = (options: Parameters<typeof createGladlyClient>[0] = {}) =>
+  createGladlyClient({ baseUrl: server.url, agentEmail: EMAIL, apiToken: TOKEN, rateLimit: false, retry: false, ...options });
 
 async function caught(promise: Promise<unknown>): Promise<GladlyError> {
   try {
@@ -104,25 +105,28 @@ describe("errors", () => {
     [418, GladlyError],
   ] as const;
 
-  it.each(cases.map(([status, ErrorClass]) => [status, ErrorClass.name, ErrorClass] as const))("%i → %s with Gladly's errors parsed", async (status, _name, ErrorClass) => {
-    routes.set(`/api/v1/tasks/t${status}`, (_req, res) =>
-      json(res, status, { errors: [{ attr: "status", code: "invalid", detail: "status is not valid" }] }, { "X-Request-Id": `req-${status}` }),
-    );
-    const error = await caught(client().tasks.getTask({ taskId: `t${status}` }));
-    expect(error).toBeInstanceOf(ErrorClass);
-    expect(error).toBeInstanceOf(GladlyError);
-    expect(error.name).toBe(ErrorClass.name);
-    expect(error.status).toBe(status);
-    expect(error.method).toBe("GET");
-    expect(error.url).toBe(`${server.url}/api/v1/tasks/t${status}`);
-    expect(error.requestId).toBe(`req-${status}`);
-    expect(error.errors).toEqual([{ attr: "status", code: "invalid", detail: "status is not valid" }]);
-    expect(error.message).toBe(`GET /api/v1/tasks/t${status} → ${status}: status: status is not valid (invalid)`);
-  });
+  it.each(cases.map(([status, ErrorClass]) => [status, ErrorClass.name, ErrorClass] as const))(
+    "%i → %s with Gladly's errors parsed",
+    async (status, _name, ErrorClass) => {
+      routes.set(`/api/v1/tasks/t${status}`, (_req, res) =>
+        json(res, status, { errors: [{ attr: "status", code: "invalid", detail: "status is not valid" }] }, { "X-Request-Id": `req-${status}` }),
+      );
+      const error = await caught(client().tasks.getTask({ taskId: `t${status}` }));
+      expect(error).toBeInstanceOf(ErrorClass);
+      expect(error).toBeInstanceOf(GladlyError);
+      expect(error.name).toBe(ErrorClass.name);
+      expect(error.status).toBe(status);
+      expect(error.method).toBe("GET");
+      expect(error.url).toBe(`${server.url}/api/v1/tasks/t${status}`);
+      expect(error.requestId).toBe(`req-${status}`);
+      expect(error.errors).toEqual([{ attr: "status", code: "invalid", detail: "status is not valid" }]);
+      expect(error.message).toBe(`GET /api/v1/tasks/t${status} → ${status}: status: status is not valid (invalid)`);
+    },
+  );
 
   it("429 carries Retry-After in seconds, from seconds or an HTTP date", async () => {
     routes.set("/api/v1/tasks/slow", (_req, res) => json(res, 429, { errors: [{ code: "rate_limited", detail: "slow down" }] }, { "Retry-After": "3" }));
-    expect((await caught(client().tasks.getTask({ taskId: "slow" })) as GladlyRateLimitError).retryAfter).toBe(3);
+    expect(((await caught(client().tasks.getTask({ taskId: "slow" }))) as GladlyRateLimitError).retryAfter).toBe(3);
     const when = new Date(Date.now() + 10_000).toUTCString();
     routes.set("/api/v1/tasks/slowdate", (_req, res) => json(res, 429, {}, { "Retry-After": when }));
     const retryAfter = ((await caught(client().tasks.getTask({ taskId: "slowdate" }))) as GladlyRateLimitError).retryAfter!;
@@ -131,14 +135,18 @@ describe("errors", () => {
   });
 
   it("reads the single-object form of errors that parts of the API use", async () => {
-    routes.set("/api/v1/custom-attributes/ca1", (_req, res) => json(res, 404, { errors: { code: "not_exist", detail: "custom attribute ca1 does not exist" } }));
+    routes.set("/api/v1/custom-attributes/ca1", (_req, res) =>
+      json(res, 404, { errors: { code: "not_exist", detail: "custom attribute ca1 does not exist" } }),
+    );
     const error = await caught(client().freeformTopics.getCustomAttribute({ customAttributeId: "ca1" }));
     expect(error).toBeInstanceOf(GladlyNotFoundError);
     expect(error.errors).toEqual([{ code: "not_exist", detail: "custom attribute ca1 does not exist" }]);
   });
 
   it("a non-JSON error body still gives a typed error with an excerpt", async () => {
-    routes.set("/api/v1/tasks/html", (_req, res) => res.writeHead(502, { "Content-Type": "text/html" }).end(`<html><body>Bad gateway ${"x".repeat(500)}</body></html>`));
+    routes.set("/api/v1/tasks/html", (_req, res) =>
+      res.writeHead(502, { "Content-Type": "text/html" }).end(`<html><body>Bad gateway ${"x".repeat(500)}</body></html>`),
+    );
     const error = await caught(client().tasks.getTask({ taskId: "html" }));
     expect(error).toBeInstanceOf(GladlyServerError);
     expect(error.errors).toEqual([]);
@@ -268,7 +276,9 @@ describe("redirects (303 for attachments)", () => {
   });
 
   it("refuse a redirect loop", async () => {
-    routes.set("/api/v1/conversation-items/i1/attachments/loop", (_req, res) => res.writeHead(303, { Location: "/api/v1/conversation-items/i1/attachments/loop" }).end());
+    routes.set("/api/v1/conversation-items/i1/attachments/loop", (_req, res) =>
+      res.writeHead(303, { Location: "/api/v1/conversation-items/i1/attachments/loop" }).end(),
+    );
     await expect(client().conversations.getAttachment({ itemId: "i1", attachmentId: "loop" })).rejects.toThrow(/more than 5 redirects/);
   });
 });

@@ -45,7 +45,9 @@ describe("where requests go", () => {
   it("production and sandbox hosts", () => {
     expect(createGladlyClient({ organization: "acme", ...creds }).baseUrl).toBe("https://acme.gladly.com/api/v1");
     expect(createGladlyClient({ organization: "acme", environment: "sandbox", ...creds }).baseUrl).toBe("https://acme.gladly.qa/api/v1");
-    expect(() => createGladlyClient({ organization: "acme", environment: "staging" as "sandbox", ...creds })).toThrow(/environment: must be "production" or "sandbox"/);
+    expect(() => createGladlyClient({ organization: "acme", environment: "staging" as "sandbox", ...creds })).toThrow(
+      /environment: must be "production" or "sandbox"/,
+    );
   });
 
   it("baseUrl gets /api/v1 exactly once", () => {

@@ -49,7 +49,12 @@ describe("CsvParser", () => {
       const expected = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
       expect(records(text, [])).toEqual(expected);
       for (let at = 0; at <= text.length; at++) expect(records(text, [at]), `${JSON.stringify(text)} split at ${at}`).toEqual(expected);
-      expect(records(text, Array.from({ length: text.length }, (_, i) => i))).toEqual(expected);
+      expect(
+        records(
+          text,
+          Array.from({ length: text.length }, (_, i) => i),
+        ),
+      ).toEqual(expected);
     }
   });
 
@@ -70,7 +75,7 @@ describe("CsvParser", () => {
 
 describe("csvRows", () => {
   it("keys rows by the header, across chunks split inside a character; short rows keep only their keys", async () => {
-    const text = "Agent,Note,Team\nZoë,\"a,b\",T1\nSam\n";
+    const text = 'Agent,Note,Team\nZoë,"a,b",T1\nSam\n';
     const bytes = new TextEncoder().encode(text);
     const cut = bytes.indexOf(0xc3) + 1; // between the two bytes of "ë"
     const body = new ReadableStream<Uint8Array>({
@@ -90,7 +95,9 @@ describe("csvRows", () => {
     const error = await rows(["a,b\n1,2\n", '3,x"\n']).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GladlyStreamError);
     expect((error as GladlyStreamError).line).toBe(3);
-    expect((error as GladlyStreamError).message).toBe('POST /reports/generate: the CSV is malformed on line 3: a quote inside a field that does not start with one');
+    expect((error as GladlyStreamError).message).toBe(
+      "POST /reports/generate: the CSV is malformed on line 3: a quote inside a field that does not start with one",
+    );
   });
 
   it("breaking out of the loop cancels the body", async () => {

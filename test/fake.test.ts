@@ -16,7 +16,12 @@ function call(method: string, path: string, init: { body?: unknown; headers?: Re
   const headers: Record<string, string> = { ...init.headers };
   if (init.auth !== null) headers.Authorization = init.auth ?? auth;
   if (init.body !== undefined) headers["Content-Type"] = "application/json";
-  return fetch(`${fake.url}/api/v1${path}`, { method, headers, ...(init.body !== undefined && { body: typeof init.body === "string" ? init.body : JSON.stringify(init.body) }), redirect: "manual" });
+  return fetch(`${fake.url}/api/v1${path}`, {
+    method,
+    headers,
+    ...(init.body !== undefined && { body: typeof init.body === "string" ? init.body : JSON.stringify(init.body) }),
+    redirect: "manual",
+  });
 }
 
 const errorsOf = async (response: Response) => ((await response.json()) as { errors: { attr?: string; code: string; detail: string }[] }).errors;
@@ -29,7 +34,9 @@ describe("validation", () => {
   });
 
   it("answers 400 with invalid for a wrong type and a wrong enum, naming the nested attribute", async () => {
-    const response = await call("POST", "/customer-profiles", { body: { name: 12, phones: [{ original: "+1", regionCode: "US", primary: true, type: "PAGER" }] } });
+    const response = await call("POST", "/customer-profiles", {
+      body: { name: 12, phones: [{ original: "+1", regionCode: "US", primary: true, type: "PAGER" }] },
+    });
     expect(response.status).toBe(400);
     const errors = await errorsOf(response);
     expect(errors).toContainEqual({ attr: "name", code: "invalid", detail: "name must be string" });
@@ -63,10 +70,18 @@ describe("unknown body properties", () => {
     const created = await call("POST", "/customer-profiles", { body: { id: "typo-1", name: "Typo", emailAddresses: [{ original: "typo@example.com" }] } });
     expect(created.status).toBe(201);
     expect(fake.warnings.slice(before)).toEqual([
-      expect.objectContaining({ method: "POST", path: "/api/v1/customer-profiles", operationId: "createCustomer", attr: "emailAddresses", detail: expect.stringContaining("did you mean emails?") }),
+      expect.objectContaining({
+        method: "POST",
+        path: "/api/v1/customer-profiles",
+        operationId: "createCustomer",
+        attr: "emailAddresses",
+        detail: expect.stringContaining("did you mean emails?"),
+      }),
     ]);
     // Nested, through $ref, allOf and arrays; declared properties and free-form maps are not reported.
-    await call("POST", "/customer-profiles", { body: { id: "typo-2", name: "Typo", emails: [{ original: "t2@example.com", primry: true }], customAttributes: { anything: "goes" } } });
+    await call("POST", "/customer-profiles", {
+      body: { id: "typo-2", name: "Typo", emails: [{ original: "t2@example.com", primry: true }], customAttributes: { anything: "goes" } },
+    });
     expect(fake.warnings.slice(before + 1).map((w) => w.attr)).toEqual(["emails.primry"]);
     expect(fake.warnings.slice(before + 1)[0]!.detail).toContain("did you mean emails.primary?");
   });
@@ -76,7 +91,11 @@ describe("unknown body properties", () => {
     try {
       const authorization = `Basic ${Buffer.from(`${strict.agentEmail}:${strict.apiToken}`).toString("base64")}`;
       const post = (body: unknown) =>
-        fetch(`${strict.url}/api/v1/customer-profiles`, { method: "POST", headers: { Authorization: authorization, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+        fetch(`${strict.url}/api/v1/customer-profiles`, {
+          method: "POST",
+          headers: { Authorization: authorization, "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+        });
       const refused = await post({ id: "typo-3", name: "Typo", emailAddresses: [{ original: "typo@example.com" }] });
       expect(refused.status).toBe(400);
       const errors = await errorsOf(refused);
@@ -162,7 +181,12 @@ describe("not found and conflicts", () => {
 describe("customers", () => {
   it("finds by email, phone and externalCustomerId", async () => {
     await call("POST", "/customer-profiles", {
-      body: { id: "find-me", externalCustomerId: "ext-9", emails: [{ original: "find@example.com" }], phones: [{ original: "+14155550123", regionCode: "US", primary: true }] },
+      body: {
+        id: "find-me",
+        externalCustomerId: "ext-9",
+        emails: [{ original: "find@example.com" }],
+        phones: [{ original: "+14155550123", regionCode: "US", primary: true }],
+      },
     });
     for (const query of ["email=find%40example.com", "phoneNumber=%2B14155550123", "externalCustomerId=ext-9"]) {
       const response = await call("GET", `/customer-profiles?${query}`);
@@ -177,14 +201,24 @@ describe("events", () => {
     fake.clock.advance(60_000);
     const since = new Date(fake.clock.now() - 1000).toISOString();
     await call("POST", "/customer-profiles", { body: { id: "evt-cust", emails: [{ original: "evt@example.com" }] } });
-    await call("POST", "/customers/evt-cust/tasks", { body: { id: "evt-task", assignee: { inboxId: fake.state.defaultInboxId }, body: "b", dueAt: "2030-01-01T00:00:00Z" } });
+    await call("POST", "/customers/evt-cust/tasks", {
+      body: { id: "evt-task", assignee: { inboxId: fake.state.defaultInboxId }, body: "b", dueAt: "2030-01-01T00:00:00Z" },
+    });
     const response = await call("GET", `/events?entities=TASK&startAt=${encodeURIComponent(since)}`);
     expect(response.headers.get("content-type")).toBe("application/x-jsonlines");
-    const lines = (await response.text()).trim().split("\n").map((l) => JSON.parse(l) as { type: string; content: { taskId?: string } });
+    const lines = (await response.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; content: { taskId?: string } });
     expect(lines.map((l) => l.type)).toEqual(["TASK/CREATED"]);
     expect(lines[0]!.content.taskId).toBe("evt-task");
     const both = await call("GET", `/events?entities=TASK&entities=CUSTOMER_PROFILE&startAt=${encodeURIComponent(since)}`);
-    expect((await both.text()).trim().split("\n").map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(["CUSTOMER_PROFILE/CREATED", "TASK/CREATED"]);
+    expect(
+      (await both.text())
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { type: string }).type),
+    ).toEqual(["CUSTOMER_PROFILE/CREATED", "TASK/CREATED"]);
     const before = await call("GET", `/events?entities=TASK&startAt=${encodeURIComponent(since)}&endAt=${encodeURIComponent(since)}`);
     expect(before.status).toBe(200);
     expect(await before.text()).toBe("");
@@ -262,7 +296,10 @@ describe("rate limits", () => {
       const statuses = responses.map((r) => r.status).sort();
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
       for (const r of responses) expect(r.headers.get("ratelimit-limit-second")).toBe("3");
-      const ok = responses.filter((r) => r.status === 200).map((r) => Number(r.headers.get("ratelimit-remaining-second"))).sort();
+      const ok = responses
+        .filter((r) => r.status === 200)
+        .map((r) => Number(r.headers.get("ratelimit-remaining-second")))
+        .sort();
       expect(ok).toEqual([0, 1, 2]);
       const rejected = responses.find((r) => r.status === 429)!;
       expect(Number(rejected.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
@@ -275,8 +312,16 @@ describe("rate limits", () => {
 
   it("limits Reports to 2 at a time and 10 a minute", async () => {
     const limited = await startFakeGladly({ rateLimit: { perSecond: 100 }, reportLatencyMs: 200 });
-    const headers = { Authorization: `Basic ${Buffer.from(`${limited.agentEmail}:${limited.apiToken}`).toString("base64")}`, "Content-Type": "application/json" };
-    const report = () => fetch(`${limited.url}/api/v1/reports`, { method: "POST", headers, body: JSON.stringify({ metricSet: "AgentSummary", startAt: "2026-11-01", endAt: "2026-11-02" }) });
+    const headers = {
+      Authorization: `Basic ${Buffer.from(`${limited.agentEmail}:${limited.apiToken}`).toString("base64")}`,
+      "Content-Type": "application/json",
+    };
+    const report = () =>
+      fetch(`${limited.url}/api/v1/reports`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ metricSet: "AgentSummary", startAt: "2026-11-01", endAt: "2026-11-02" }),
+      });
     try {
       const concurrent = await Promise.all([report(), report(), report()]);
       expect(concurrent.map((r) => r.status).sort()).toEqual([200, 200, 429]);
@@ -298,7 +343,9 @@ describe("coverage", () => {
     const statuses: Record<string, number> = {};
     for (const op of Object.values(operations)) {
       const path = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => (name === "orgId" ? fake.orgId : `missing-${name}`));
-      const query = op.queryParams.filter((q) => q.required).map((q) => `${q.name}=${q.name === "startAt" ? encodeURIComponent(new Date(fake.clock.now() - 1000).toISOString()) : "TASK"}`);
+      const query = op.queryParams
+        .filter((q) => q.required)
+        .map((q) => `${q.name}=${q.name === "startAt" ? encodeURIComponent(new Date(fake.clock.now() - 1000).toISOString()) : "TASK"}`);
       const response = await call(op.method, `${path}${query.length ? `?${query.join("&")}` : ""}`, op.requestContentType ? { body: {} } : {});
       statuses[op.operationId] = response.status;
       await response.body?.cancel();

@@ -60,7 +60,13 @@ describe("against Gladly's limits", () => {
 /** A fetch that answers at once, recording what was sent: pacing is observed without any network. */
 function recordingFetch(answer: () => Response = () => Response.json([])) {
   const sent: string[] = [];
-  return { sent, fetch: async (request: Request) => (sent.push(request.url), answer()) };
+  return {
+    sent,
+    fetch: async (request: Request) => {
+      sent.push(request.url);
+      return answer();
+    },
+  };
 }
 
 describe("one budget per organization", () => {
@@ -142,7 +148,12 @@ describe("SlotPool", () => {
       ["normal-1", 5],
       ["high-1", 2],
       ["normal-2", 5],
-    ].map(([name, priority]) => pool.acquire({ priority: priority as number }).then((release) => (order.push(name as string), release())));
+    ].map(([name, priority]) =>
+      pool.acquire({ priority: priority as number }).then((release) => {
+        order.push(name as string);
+        release();
+      }),
+    );
     expect(pool.queued).toBe(4);
     first();
     second();
@@ -154,7 +165,10 @@ describe("SlotPool", () => {
     const pool = new SlotPool(1, 40);
     const release = pool.tryAcquire()!;
     let admitted = false;
-    const next = pool.acquire().then((r) => ((admitted = true), r));
+    const next = pool.acquire().then((r) => {
+      admitted = true;
+      return r;
+    });
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(admitted).toBe(false); // still in flight: the server may not have counted it yet
     const answeredAt = performance.now();

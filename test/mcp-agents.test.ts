@@ -31,7 +31,11 @@ async function connect(options: GladlyMcpOptions = {}) {
 type Result = Awaited<ReturnType<Client["callTool"]>>;
 type Block = { type: string; text?: string; data?: string; mimeType?: string; resource?: { uri: string; mimeType?: string; text?: string; blob?: string } };
 const blocks = (result: Result) => result.content as Block[];
-const text = (result: Result) => blocks(result).filter((c) => c.type === "text").map((c) => c.text).join("\n");
+const text = (result: Result) =>
+  blocks(result)
+    .filter((c) => c.type === "text")
+    .map((c) => c.text)
+    .join("\n");
 const everything: GladlyMcpOptions = { allowWrites: true, allowMessaging: true, allowDestructive: true };
 /** What a tools/list costs an agent's context, as the README counts it: bytes of its JSON / 4. */
 const tokensOf = (tools: unknown) => Buffer.byteLength(JSON.stringify({ tools })) / 4;
@@ -41,12 +45,16 @@ describe("HTTP: DNS-rebinding protection", () => {
   function post(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
     const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} });
     return new Promise((resolve, reject) => {
-      const req = request(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers } }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve({ status: res.statusCode!, body: text }));
-      });
+      const req = request(
+        url,
+        { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers } },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve({ status: res.statusCode!, body: text }));
+        },
+      );
       req.on("error", reject);
       req.end(body);
     });
@@ -112,7 +120,10 @@ describe("schemas", () => {
     for (const tool of tools) {
       const ajv = new Ajv.default({ strict: true });
       addFormats.default(ajv);
-      for (const [which, schema] of [["input", tool.inputSchema], ["output", tool.outputSchema]] as const) {
+      for (const [which, schema] of [
+        ["input", tool.inputSchema],
+        ["output", tool.outputSchema],
+      ] as const) {
         if (!schema) continue;
         try {
           ajv.compile(schema);
@@ -126,14 +137,18 @@ describe("schemas", () => {
 
   it("leave server-owned readOnly fields and sendEmail's stray `example` out of inputs", async () => {
     const { tools } = await (await connect(everything)).listTools();
-    const input = (name: string) => tools.find((t) => t.name === name)!.inputSchema as { properties: Record<string, { properties?: Record<string, unknown>; items?: { properties?: Record<string, unknown> } }> };
+    const input = (name: string) =>
+      tools.find((t) => t.name === name)!.inputSchema as {
+        properties: Record<string, { properties?: Record<string, unknown>; items?: { properties?: Record<string, unknown> } }>;
+      };
     expect(JSON.stringify(tools.map((t) => t.inputSchema))).not.toContain("readOnly");
     /** Every property path a schema lets a caller send, through allOf/oneOf/anyOf and items. */
     const paths = (node: unknown, at: string, out: Set<string>): Set<string> => {
-      if (Array.isArray(node)) node.forEach((n) => paths(n, at, out));
+      if (Array.isArray(node)) for (const n of node) paths(n, at, out);
       else if (typeof node === "object" && node !== null) {
         const schema = node as Record<string, unknown>;
-        for (const [name, child] of Object.entries((schema.properties as Record<string, unknown> | undefined) ?? {})) paths(child, `${at}.${name}`, out.add(`${at}.${name}`));
+        for (const [name, child] of Object.entries((schema.properties as Record<string, unknown> | undefined) ?? {}))
+          paths(child, `${at}.${name}`, out.add(`${at}.${name}`));
         for (const key of ["allOf", "oneOf", "anyOf", "items"]) paths(schema[key], at, out);
       }
       return out;
@@ -170,7 +185,11 @@ describe("structured results", () => {
     expect(schemaOf("getAgents")).toMatchObject({ type: "object", properties: { items: { type: "array" } } });
     expect(schemaOf("getCustomer")).toMatchObject({ type: "object" });
     const agents = await client.callTool({ name: "getAgents", arguments: {} });
-    expect(agents.structuredContent).toEqual({ items: [...fake.state.agents.values()].map((a) => expect.objectContaining({ id: a.id })), total: fake.state.agents.size, offset: 0 });
+    expect(agents.structuredContent).toEqual({
+      items: [...fake.state.agents.values()].map((a) => expect.objectContaining({ id: a.id })),
+      total: fake.state.agents.size,
+      offset: 0,
+    });
     const martha = [...fake.state.customers.values()].find((c) => c.name === "Martha Williams")!;
     const customer = await client.callTool({ name: "getCustomer", arguments: { customerId: martha.id } });
     expect(customer.structuredContent).toMatchObject({ id: martha.id, name: "Martha Williams" });
@@ -178,7 +197,10 @@ describe("structured results", () => {
 
   it("a CSV report is a text/csv resource; an export file an NDJSON one; a recording audio", async () => {
     const client = await connect();
-    const report = await client.callTool({ name: "generateReport", arguments: { body: { metricSet: "AgentSummary", startAt: "2026-11-01", endAt: "2026-11-02" } } });
+    const report = await client.callTool({
+      name: "generateReport",
+      arguments: { body: { metricSet: "AgentSummary", startAt: "2026-11-01", endAt: "2026-11-02" } },
+    });
     expect(report.isError).toBeFalsy();
     const csv = blocks(report).find((b) => b.type === "resource")!.resource!;
     expect(csv.mimeType).toBe("text/csv");
@@ -188,7 +210,12 @@ describe("structured results", () => {
     const jsonl = blocks(file).find((b) => b.type === "resource")!.resource!;
     expect(jsonl.mimeType).toBe("application/x-ndjson");
     expect(jsonl.uri).toBe(`gladly://export/jobs/${job.id}/files/agents.jsonl?offset=0`);
-    expect(jsonl.text!.trim().split("\n").map((line) => JSON.parse(line) as unknown)).toHaveLength(fake.state.agents.size);
+    expect(
+      jsonl
+        .text!.trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as unknown),
+    ).toHaveLength(fake.state.agents.size);
     const call = [...fake.state.items.values()].find((i) => (i.content as { type: string }).type === "PHONE_CALL")!;
     const media = await client.callTool({ name: "getMedia", arguments: { itemId: call.id } });
     const audio = blocks(media).find((b) => b.type === "audio")!;
@@ -239,7 +266,13 @@ describe("answers from a Gladly that answers this", () => {
     const http = createServer((_req, res) => res.writeHead(200, { "content-type": type }).end(body));
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     try {
-      const client = createGladlyClient({ baseUrl: `http://127.0.0.1:${(http.address() as { port: number }).port}`, agentEmail: "a@example.com", apiToken: "t", rateLimit: false, retry: false });
+      const client = createGladlyClient({
+        baseUrl: `http://127.0.0.1:${(http.address() as { port: number }).port}`,
+        agentEmail: "a@example.com",
+        apiToken: "t",
+        rateLimit: false,
+        retry: false,
+      });
       const server = createGladlyMcpServer(client, options);
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
       const agent = new Client({ name: "answer-test", version: "1" });
@@ -291,10 +324,15 @@ describe("hints and gating", () => {
     const names = (await writes.listTools()).tools.map((t) => t.name);
     expect(names).toContain("createCustomer");
     expect(names).not.toContain("sendSMS");
-    const sms = await writes.callTool({ name: "sendSMS", arguments: { body: { customer: { mobileNumber: "+14155550111" }, from: "+14155550199", body: "hi" } } });
+    const sms = await writes.callTool({
+      name: "sendSMS",
+      arguments: { body: { customer: { mobileNumber: "+14155550111" }, from: "+14155550199", body: "hi" } },
+    });
     expect(sms.isError).toBe(true);
     expect(text(sms)).toContain("--allow-messaging");
-    expect((await (await connect({ allowMessaging: true })).listTools()).tools.map((t) => t.name)).toEqual(expect.arrayContaining(["sendSMS", "sendEmail", "replyToMessage"]));
+    expect((await (await connect({ allowMessaging: true })).listTools()).tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(["sendSMS", "sendEmail", "replyToMessage"]),
+    );
   });
 
   it("a create names the id it was given", async () => {
@@ -341,7 +379,9 @@ describe("errors", () => {
 describe("options", () => {
   it("refuses a mode or a response size that makes no sense, naming it", () => {
     expect(() => createGladlyMcpServer(gladly(), { mode: "lazy" as never })).toThrow(/^mode: must be "tools" or "dynamic", not "lazy"$/);
-    expect(() => createGladlyMcpServer(gladly(), { maxResponseChars: Number.NaN })).toThrow(/^maxResponseChars: must be a whole number of characters ≥ 1, not NaN$/);
+    expect(() => createGladlyMcpServer(gladly(), { maxResponseChars: Number.NaN })).toThrow(
+      /^maxResponseChars: must be a whole number of characters ≥ 1, not NaN$/,
+    );
   });
 });
 

@@ -27,9 +27,26 @@ describe("tools", () => {
   it("read-only by default: every GET and the two reports, with valid JSON Schema inputs and the right hints", async () => {
     const client = await connect();
     const { tools } = await client.listTools();
-    const reads = [...Object.values(operations).filter((o) => o.method === "GET").map((o) => o.operationId), "generateReport", "generateWorkSessionReport"].sort();
+    const reads = [
+      ...Object.values(operations)
+        .filter((o) => o.method === "GET")
+        .map((o) => o.operationId),
+      "generateReport",
+      "generateWorkSessionReport",
+    ].sort();
     expect(tools.map((t) => t.name).sort()).toEqual(reads);
-    const ajv = new Ajv.default({ strict: false, logger: { log: () => undefined, warn: (message: string) => { throw new Error(message); }, error: (message: string) => { throw new Error(message); } } });
+    const ajv = new Ajv.default({
+      strict: false,
+      logger: {
+        log: () => undefined,
+        warn: (message: string) => {
+          throw new Error(message);
+        },
+        error: (message: string) => {
+          throw new Error(message);
+        },
+      },
+    });
     for (const tool of tools) {
       expect(() => ajv.compile(tool.inputSchema), tool.name).not.toThrow();
       expect(tool.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true });

@@ -33,7 +33,7 @@ function queryValue(q: OperationEntry["queryParams"][number]): string | string[]
 }
 
 function expectedPath(op: OperationEntry) {
-  return "/api/v1" + op.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(pathValue(name)));
+  return `/api/v1${op.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(pathValue(name)))}`;
 }
 
 function replyFor(op: OperationEntry): { status: number; body: string | Buffer; type?: string; expected: unknown } {
@@ -75,7 +75,12 @@ describe("every operation in the manifest", () => {
         if (op.successStatuses[0] === 303) return [303, "", { Location: `${BASE}/files/attachment.bin` }];
         return [reply.status, reply.body, reply.type ? { "Content-Type": reply.type } : {}];
       });
-    const fileScope = op.successStatuses[0] === 303 ? nock(BASE).get("/files/attachment.bin").reply(200, reply.body as Buffer, { "Content-Type": "audio/mpeg" }) : undefined;
+    const fileScope =
+      op.successStatuses[0] === 303
+        ? nock(BASE)
+            .get("/files/attachment.bin")
+            .reply(200, reply.body as Buffer, { "Content-Type": "audio/mpeg" })
+        : undefined;
 
     const method = groups[op.group]![op.operationId]!;
     const data = await method(argsFor(op));
@@ -111,6 +116,11 @@ describe("every operation in the manifest", () => {
   });
 
   it("public answers are exactly the four unauthenticated operations", () => {
-    expect(entries.filter((e) => !e.auth).map((e) => e.operationId).sort()).toEqual(["getAnswer", "getAnswerTitles", "listAnswers", "searchAnswers"]);
+    expect(
+      entries
+        .filter((e) => !e.auth)
+        .map((e) => e.operationId)
+        .sort(),
+    ).toEqual(["getAnswer", "getAnswerTitles", "listAnswers", "searchAnswers"]);
   });
 });

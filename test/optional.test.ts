@@ -11,14 +11,18 @@ describe("importOptional", () => {
     const error = await importOptional(absent, "gladly mcp", () => import(absent), "with npx: npx -p gladly-api -p x gladly mcp").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GladlyMissingDependencyError);
     expect((error as GladlyMissingDependencyError).dependency).toBe(absent);
-    expect((error as Error).message).toBe(`gladly mcp needs ${absent}, an optional peer dependency of gladly-api that is not installed: npm install ${absent} (with npx: npx -p gladly-api -p x gladly mcp)`);
+    expect((error as Error).message).toBe(
+      `gladly mcp needs ${absent}, an optional peer dependency of gladly-api that is not installed: npm install ${absent} (with npx: npx -p gladly-api -p x gladly mcp)`,
+    );
     expect(isMissingPackage((error as Error).cause, absent)).toBe(true);
   });
 
   it("an installed package loads, and any other failure is passed on unchanged", async () => {
     const sdk = await importOptional("@modelcontextprotocol/sdk", "gladly mcp", () => import("@modelcontextprotocol/sdk/server/stdio.js"));
     expect(typeof sdk.StdioServerTransport).toBe("function");
-    const other = Object.assign(new Error("Cannot find module './lib.js' imported from /x/node_modules/@modelcontextprotocol/sdk"), { code: "ERR_MODULE_NOT_FOUND" });
+    const other = Object.assign(new Error("Cannot find module './lib.js' imported from /x/node_modules/@modelcontextprotocol/sdk"), {
+      code: "ERR_MODULE_NOT_FOUND",
+    });
     await expect(importOptional("ajv", "the fake", () => Promise.reject(other))).rejects.toBe(other);
     const boom = new SyntaxError("Unexpected token");
     await expect(importOptional("ajv", "the fake", () => Promise.reject(boom))).rejects.toBe(boom);

@@ -62,10 +62,7 @@ describe("the line splitter", () => {
   }
 
   // Text rich in what splitters get wrong: CR, LF, blank lines, multi-byte characters, a BOM.
-  const piece = fc.oneof(
-    fc.constantFrom("\n", "\r\n", "\r", " ", "\uFEFF", "é", "日本", "😀", '{"a":1}', "x"),
-    fc.string({ unit: "grapheme", maxLength: 12 }),
-  );
+  const piece = fc.oneof(fc.constantFrom("\n", "\r\n", "\r", " ", "\uFEFF", "é", "日本", "😀", '{"a":1}', "x"), fc.string({ unit: "grapheme", maxLength: 12 }));
   const textBody = fc.array(piece, { maxLength: 40 }).map((parts) => new TextEncoder().encode(parts.join("")));
   // Any bytes at all, invalid UTF-8 included.
   const rawBody = fc.uint8Array({ maxLength: 200 }).map((bytes) => bytes.map((b) => (b % 7 === 0 ? 10 : b)));
@@ -114,7 +111,9 @@ describe("path parameters", () => {
   it("no value changes the route: the URL a request goes to matches back to the same operation and values", () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(...withParams).chain((op) => fc.tuple(fc.constant(op), fc.array(value, { minLength: op.pathParams.length, maxLength: op.pathParams.length }))),
+        fc
+          .constantFrom(...withParams)
+          .chain((op) => fc.tuple(fc.constant(op), fc.array(value, { minLength: op.pathParams.length, maxLength: op.pathParams.length }))),
         ([op, values]) => {
           const params = Object.fromEntries(op.pathParams.map((name, i) => [name, values[i]!]));
           let path: string;
@@ -160,18 +159,30 @@ describe("text that is not valid Unicode", () => {
   };
 
   it("a path parameter is encoded or refused with GladlyInputError, never a raw URIError", () => {
-    fc.assert(fc.property(anyText, (text) => fromEncoder(() => pathSerializer("/customer-profiles/{customerId}", { customerId: text }), text)), settings);
+    fc.assert(
+      fc.property(anyText, (text) => fromEncoder(() => pathSerializer("/customer-profiles/{customerId}", { customerId: text }), text)),
+      settings,
+    );
     expect(() => pathSerializer("/customer-profiles/{customerId}", { customerId: "a\ud800" })).toThrow(GladlyInputError);
   });
 
   it("a query value or name is encoded or refused with GladlyInputError, never a raw URIError", () => {
-    fc.assert(fc.property(anyText, anyText, (name, value) => fromEncoder(() => serializeQuery({ [name || "q"]: value }), name + value)), settings);
+    fc.assert(
+      fc.property(anyText, anyText, (name, value) => fromEncoder(() => serializeQuery({ [name || "q"]: value }), name + value)),
+      settings,
+    );
     expect(() => serializeQuery({ q: "\udc00" })).toThrow(GladlyInputError);
   });
 });
 
 describe("query serialization", () => {
-  const item = fc.oneof(fc.string({ unit: "grapheme", maxLength: 15 }), fc.integer(), fc.double(), fc.boolean(), fc.constantFrom("&", "=", "+", "%", "#", "?", " ", "a=b&c"));
+  const item = fc.oneof(
+    fc.string({ unit: "grapheme", maxLength: 15 }),
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constantFrom("&", "=", "+", "%", "#", "?", " ", "a=b&c"),
+  );
   const name = fc.oneof(fc.string({ unit: "grapheme", maxLength: 10 }), fc.constantFrom("a&b", "x=y", "+", "%20", "startAt"));
   const query = fc.dictionary(name, fc.oneof(item, fc.array(item, { maxLength: 4 }), fc.constantFrom(undefined, null)));
 
@@ -196,7 +207,12 @@ describe("the webhook handler", () => {
   const documented = new Set([200, 400, 401, 405, 413, 500]);
   const types = ["PING", "CONVERSATION/CLOSED", "TASK/CREATED", "CUSTOMER/MERGED", "BRAND_NEW/THING", ""];
   const jsonBody = fc.record(
-    { type: fc.oneof(fc.constantFrom(...types), fc.string({ maxLength: 12 })), id: fc.string({ maxLength: 5 }), timestamp: fc.constantFrom("2026-11-26T00:00:00Z", "t"), content: fc.jsonValue({ maxDepth: 2 }) },
+    {
+      type: fc.oneof(fc.constantFrom(...types), fc.string({ maxLength: 12 })),
+      id: fc.string({ maxLength: 5 }),
+      timestamp: fc.constantFrom("2026-11-26T00:00:00Z", "t"),
+      content: fc.jsonValue({ maxDepth: 2 }),
+    },
     { requiredKeys: [] },
   );
   const body = fc.oneof(
@@ -208,7 +224,11 @@ describe("the webhook handler", () => {
   );
   const method = fc.constantFrom("POST", "POST", "POST", "GET", "PUT", "DELETE", "PATCH", "OPTIONS");
   const headers = fc.record(
-    { "x-gladly-token": fc.oneof(fc.constant(token), fc.string({ maxLength: 10 })), "content-type": fc.constantFrom("application/json", "text/plain"), "x-other": fc.string({ maxLength: 10 }) },
+    {
+      "x-gladly-token": fc.oneof(fc.constant(token), fc.string({ maxLength: 10 })),
+      "content-type": fc.constantFrom("application/json", "text/plain"),
+      "x-other": fc.string({ maxLength: 10 }),
+    },
     { requiredKeys: [] },
   );
   // Your code misbehaving is input too: handlers, onUnknown and verify that throw or hang briefly.

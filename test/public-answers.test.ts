@@ -51,7 +51,15 @@ describe("createPublicAnswersClient", () => {
 
   it("caches repeated searches when asked to, and aborts stale ones", async () => {
     let calls = 0;
-    const answers = createPublicAnswersClient({ baseUrl: fake.url, orgId: fake.orgId, cacheTtlMs: 60_000, fetch: (input, init) => (calls++, fetch(input, init)) });
+    const answers = createPublicAnswersClient({
+      baseUrl: fake.url,
+      orgId: fake.orgId,
+      cacheTtlMs: 60_000,
+      fetch: (input, init) => {
+        calls++;
+        return fetch(input, init);
+      },
+    });
     await answers.search({ q: "shipping" });
     await answers.search({ q: "shipping" });
     expect(calls).toBe(1);

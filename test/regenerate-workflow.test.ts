@@ -37,6 +37,7 @@ describe("regenerate-spec.yml", () => {
     const pr = steps[prIndex]!;
     expect(pr.if).toMatch(/\balways\(\)/);
     expect(pr.if).toContain("steps.diff.outputs.changed == 'true'");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template
     expect(pr.with!["body-path"]).toBe("${{ runner.temp }}/summary.md");
     expect(pr.with!.title).toContain("steps.checks.outputs.failed");
     expect(pr.with!.title).toContain("FAILING");
@@ -53,11 +54,16 @@ describe("the checks step's script", () => {
   async function runChecks(failing: string[]) {
     dir = await mkdtemp(join(tmpdir(), "gladly-regenerate-"));
     const npm = join(dir, "npm");
-    await writeFile(npm, `#!/usr/bin/env bash\necho "npm $*"\ncase "$*" in\n${failing.map((f) => `  "${f}") echo "boom in ${f}"; exit 1 ;;`).join("\n")}\nesac\nexit 0\n`);
+    await writeFile(
+      npm,
+      `#!/usr/bin/env bash\necho "npm $*"\ncase "$*" in\n${failing.map((f) => `  "${f}") echo "boom in ${f}"; exit 1 ;;`).join("\n")}\nesac\nexit 0\n`,
+    );
     await chmod(npm, 0o755);
     await writeFile(join(dir, "summary.md"), "# API change\n");
     await writeFile(join(dir, "output"), "");
-    await promisify(execFile)("bash", ["-e", "-o", "pipefail", "-c", steps[checksIndex]!.run!], { env: { PATH: `${dir}:${process.env.PATH}`, RUNNER_TEMP: dir, GITHUB_OUTPUT: join(dir, "output") } });
+    await promisify(execFile)("bash", ["-e", "-o", "pipefail", "-c", steps[checksIndex]!.run!], {
+      env: { PATH: `${dir}:${process.env.PATH}`, RUNNER_TEMP: dir, GITHUB_OUTPUT: join(dir, "output") },
+    });
     return { body: await readFile(join(dir, "summary.md"), "utf8"), output: await readFile(join(dir, "output"), "utf8") };
   }
 

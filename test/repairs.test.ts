@@ -42,14 +42,31 @@ describe("hoist-path-refs", () => {
 
   it("gives the API's objects readable names", () => {
     const schemas = Object.keys(spec.components.schemas!);
-    for (const name of ["Customer", "Conversation", "ConversationItem", "Task", "TaskComment", "Answer", "Topic", "Webhook", "ExportJob", "Agent", "Inbox", "Team", "BusinessHours", "CustomerProfile", "Note"]) {
+    for (const name of [
+      "Customer",
+      "Conversation",
+      "ConversationItem",
+      "Task",
+      "TaskComment",
+      "Answer",
+      "Topic",
+      "Webhook",
+      "ExportJob",
+      "Agent",
+      "Inbox",
+      "Team",
+      "BusinessHours",
+      "CustomerProfile",
+      "Note",
+    ]) {
       expect(schemas).toContain(name);
     }
     expect(spec.components.examples).toHaveProperty("SampleAnswer");
   });
 
   it("points each operation at its named schema", () => {
-    const schemaOf = (o: JsonObject, status = "200") => (((o.responses as JsonObject)[status] as JsonObject).content as JsonObject)["application/json"] as JsonObject;
+    const schemaOf = (o: JsonObject, status = "200") =>
+      (((o.responses as JsonObject)[status] as JsonObject).content as JsonObject)["application/json"] as JsonObject;
     expect(schemaOf(op("get", "/customer-profiles/{customerId}")).schema).toEqual({ $ref: "#/components/schemas/Customer" });
     expect(schemaOf(op("get", "/tasks/{taskId}")).schema).toEqual({ $ref: "#/components/schemas/Task" });
     expect(schemaOf(op("get", "/conversations/{conversationId}")).schema).toEqual({ $ref: "#/components/schemas/Conversation" });
@@ -57,8 +74,20 @@ describe("hoist-path-refs", () => {
 
   it("names deterministically and resolves collisions without losing either schema", () => {
     const mini = miniSpec({
-      "/a": { get: ok("getA", { responses: { "200": { description: "", content: { "application/json": { schema: { title: "Thing", type: "object", properties: { x: { type: "string" } } } } } } } }) },
-      "/b": { get: ok("getB", { responses: { "200": { description: "", content: { "application/json": { schema: { title: "Thing", type: "object", properties: { y: { type: "string" } } } } } } } }) },
+      "/a": {
+        get: ok("getA", {
+          responses: {
+            "200": { description: "", content: { "application/json": { schema: { title: "Thing", type: "object", properties: { x: { type: "string" } } } } } },
+          },
+        }),
+      },
+      "/b": {
+        get: ok("getB", {
+          responses: {
+            "200": { description: "", content: { "application/json": { schema: { title: "Thing", type: "object", properties: { y: { type: "string" } } } } } },
+          },
+        }),
+      },
       "/c": {
         get: ok("getC", {
           responses: {
@@ -86,8 +115,10 @@ describe("hoist-path-refs", () => {
     expect(second).toEqual(first);
     // The second "Thing" falls back to its operation's name (getB → B).
     expect(Object.keys(copy.components.schemas!).sort()).toEqual(["B", "Thing"]);
-    const props = ((((copy.paths["/c"]!.get as JsonObject).responses as JsonObject)["200"] as JsonObject).content as JsonObject)["application/json"] as JsonObject;
-    const refs = Object.values(((props.schema as JsonObject).properties as JsonObject)).map((p) => (p as JsonObject).$ref);
+    const props = ((((copy.paths["/c"]!.get as JsonObject).responses as JsonObject)["200"] as JsonObject).content as JsonObject)[
+      "application/json"
+    ] as JsonObject;
+    const refs = Object.values((props.schema as JsonObject).properties as JsonObject).map((p) => (p as JsonObject).$ref);
     expect(new Set(refs).size).toBe(2);
     expect(findDefects(copy)).toEqual([]);
   });
@@ -99,7 +130,17 @@ describe("hoist-path-refs", () => {
           requestBody: { content: { "application/json": { schema: { type: "object" }, examples: { "My Example": { value: { a: 1 } } } } } },
         }),
       },
-      "/y": { get: ok("getY", { description: "", responses: { "200": { description: "", content: { "application/json": { examples: { e: { $ref: "#/paths/~1x/post/requestBody/content/application~1json/examples/My%20Example" } } } } } } }) },
+      "/y": {
+        get: ok("getY", {
+          description: "",
+          responses: {
+            "200": {
+              description: "",
+              content: { "application/json": { examples: { e: { $ref: "#/paths/~1x/post/requestBody/content/application~1json/examples/My%20Example" } } } },
+            },
+          },
+        }),
+      },
     });
     expect(hoistPathRefs.apply(mini).count).toBe(1);
     expect(mini.components.examples).toEqual({ MyExample: { value: { a: 1 } } });
@@ -194,7 +235,11 @@ describe("operations", () => {
     const open = [...operations(spec)].filter(({ op: o }) => Array.isArray(o.security) && o.security.length === 0);
     expect(open.map((o) => o.op.operationId).sort()).toEqual(["getAnswer", "getAnswerTitles", "listAnswers", "searchAnswers"]);
     expect(open.every((o) => (o.op.tags as string[])[0] === "Public Answers")).toBe(true);
-    const mini = miniSpec({ "/orgs/{orgId}/answers": { get: ok("listAnswers", { tags: ["Public Answer"], parameters: [{ name: "orgId", in: "path", required: true, schema: { type: "string" } }] }) } });
+    const mini = miniSpec({
+      "/orgs/{orgId}/answers": {
+        get: ok("listAnswers", { tags: ["Public Answer"], parameters: [{ name: "orgId", in: "path", required: true, schema: { type: "string" } }] }),
+      },
+    });
     consistentTagNames.apply(mini);
     expect(publicAnswersWithoutAuth.apply(mini).count).toBe(1);
     expect(publicAnswersWithoutAuth.apply(mini).count).toBe(0);
@@ -205,18 +250,30 @@ describe("untyped-arrays", () => {
   it("types the events entities parameter from its documented values", () => {
     const entities = (op("get", "/events").parameters as JsonObject[] | undefined) ?? ((spec.paths["/events"] as JsonObject).parameters as JsonObject[]);
     const schema = entities.find((p) => p.name === "entities")!.schema as JsonObject;
-    expect((schema.items as JsonObject).enum).toEqual(["AGENT_AVAILABILITY", "AGENT_STATUS", "CONTACT", "CONVERSATION", "CUSTOMER", "CUSTOMER_PROFILE", "PAYMENT_REQUEST", "TASK"]);
+    expect((schema.items as JsonObject).enum).toEqual([
+      "AGENT_AVAILABILITY",
+      "AGENT_STATUS",
+      "CONTACT",
+      "CONVERSATION",
+      "CUSTOMER",
+      "CUSTOMER_PROFILE",
+      "PAYMENT_REQUEST",
+      "TASK",
+    ]);
   });
 
   it("fails loudly on an array it cannot type", () => {
-    const mini = miniSpec({ "/a": { get: ok("a", { responses: { "200": { description: "", content: { "application/json": { schema: { type: "array" } } } } } }) } });
+    const mini = miniSpec({
+      "/a": { get: ok("a", { responses: { "200": { description: "", content: { "application/json": { schema: { type: "array" } } } } } }) },
+    });
     expect(() => untypedArrays.apply(mini)).toThrow(/cannot infer the items/);
   });
 });
 
 describe("misplaced-examples", () => {
   it("turns sendEmail's `to[]` property named `example` back into the example it was", () => {
-    const body = (((op("post", "/communications/email").requestBody as JsonObject).content as JsonObject)["application/json"] as JsonObject).schema as JsonObject;
+    const body = (((op("post", "/communications/email").requestBody as JsonObject).content as JsonObject)["application/json"] as JsonObject)
+      .schema as JsonObject;
     const to = ((body.properties as JsonObject).to as JsonObject).items as JsonObject;
     expect(Object.keys(to.properties as JsonObject)).toEqual(["email", "name"]);
     expect(to.example).toEqual({ email: "jane.doe@example.com", name: "Jane Doe" });
@@ -244,20 +301,30 @@ describe("description-corrections", () => {
 
 describe("required-properties", () => {
   it("takes a body's real shape from its examples when the schema contradicts them", () => {
-    const note = (((op("post", "/conversations/{conversationId}/notes").requestBody as JsonObject).content as JsonObject)["application/json"] as JsonObject).schema as JsonObject;
+    const note = (((op("post", "/conversations/{conversationId}/notes").requestBody as JsonObject).content as JsonObject)["application/json"] as JsonObject)
+      .schema as JsonObject;
     expect(note.required).toEqual(["content"]);
     expect(Object.keys((note.properties as JsonObject).content as JsonObject)).toContain("properties");
     expect(Object.keys(((note.properties as JsonObject).content as JsonObject).properties as JsonObject)).toEqual(["body"]);
   });
 
   it("fixes a case typo and drops names that are nowhere", () => {
-    const topics = (((op("post", "/conversations/{conversationId}/topics").requestBody as JsonObject).content as JsonObject)["application/json"] as JsonObject).schema as JsonObject;
+    const topics = (((op("post", "/conversations/{conversationId}/topics").requestBody as JsonObject).content as JsonObject)["application/json"] as JsonObject)
+      .schema as JsonObject;
     expect(topics.required).toEqual(["topicIds"]);
     expect((spec.components.schemas!.Task as JsonObject).required).not.toContain("content");
   });
 
   it("leaves no required name without a property (checked by findDefects)", () => {
-    const mini = miniSpec({ "/a": { get: ok("a", { responses: { "200": { description: "", content: { "application/json": { schema: { type: "object", required: ["x"], properties: { y: { type: "string" } } } } } } } }) } });
+    const mini = miniSpec({
+      "/a": {
+        get: ok("a", {
+          responses: {
+            "200": { description: "", content: { "application/json": { schema: { type: "object", required: ["x"], properties: { y: { type: "string" } } } } } },
+          },
+        }),
+      },
+    });
     expect(findDefects(mini)).toEqual([expect.stringContaining("required x is not a property")]);
     expect(requiredProperties.apply(mini).count).toBe(1);
     expect(findDefects(mini)).toEqual([]);
@@ -274,7 +341,10 @@ describe("empty-request-body", () => {
 describe("normalize", () => {
   it("rejects unknown new defects with what it found", () => {
     const raw = rawSpec();
-    (raw.paths["/api/v1/organization"] as JsonObject).get = { ...((raw.paths["/api/v1/organization"] as JsonObject).get as JsonObject), responses: { "200": { description: "", content: { "application/xml": {} } } } };
+    (raw.paths["/api/v1/organization"] as JsonObject).get = {
+      ...((raw.paths["/api/v1/organization"] as JsonObject).get as JsonObject),
+      responses: { "200": { description: "", content: { "application/xml": {} } } },
+    };
     expect(() => normalize(raw)).toThrow(SpecDefectError);
     expect(() => normalize(raw)).toThrow(/unknown content type application\/xml/);
   });

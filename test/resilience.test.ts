@@ -12,7 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-const client = (options: Parameters<typeof createGladlyClient>[0] = {}) => createGladlyClient({ ...fake.clientOptions(), rateLimit: false, retry: fast, ...options });
+const client = (options: Parameters<typeof createGladlyClient>[0] = {}) =>
+  createGladlyClient({ ...fake.clientOptions(), rateLimit: false, retry: fast, ...options });
 const seen = (operationId: string, since: number) => fake.requests.slice(since).filter((r) => r.operationId === operationId);
 
 describe("retries", () => {
@@ -46,7 +47,9 @@ describe("retries", () => {
   it("a 503 on a non-idempotent POST is not retried", async () => {
     const since = fake.requests.length;
     fake.inject({ status: 503, match: { operationId: "sendSMS" } });
-    await expect(client().communications.sendSMS({ body: { customer: { mobileNumber: "+14155550111" }, from: "+14155550100", body: "hi" } })).rejects.toBeInstanceOf(GladlyServerError);
+    await expect(
+      client().communications.sendSMS({ body: { customer: { mobileNumber: "+14155550111" }, from: "+14155550100", body: "hi" } }),
+    ).rejects.toBeInstanceOf(GladlyServerError);
     expect(seen("sendSMS", since)).toHaveLength(1);
   });
 
@@ -59,7 +62,9 @@ describe("retries", () => {
     const since = fake.requests.length;
     const before = fake.state.items.size;
     fake.inject({ resetConnection: "after", match: { operationId: "sendSMS" } });
-    await expect(client().communications.sendSMS({ body: { customer: { mobileNumber: "+14155550112" }, from: "+14155550100", body: "once" } })).rejects.toBeInstanceOf(GladlyConnectionError);
+    await expect(
+      client().communications.sendSMS({ body: { customer: { mobileNumber: "+14155550112" }, from: "+14155550100", body: "once" } }),
+    ).rejects.toBeInstanceOf(GladlyConnectionError);
     expect(seen("sendSMS", since)).toHaveLength(1);
     expect(fake.state.items.size).toBe(before + 1); // it did reach Gladly: exactly once
   });
@@ -68,11 +73,16 @@ describe("retries", () => {
     let refused = 0;
     const gladly = client({
       fetch: (request) => {
-        if (refused++ === 0) return Promise.reject(Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) }));
+        if (refused++ === 0)
+          return Promise.reject(
+            Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) }),
+          );
         return fetch(request);
       },
     });
-    await expect(gladly.communications.sendSMS({ body: { customer: { mobileNumber: "+14155550113" }, from: "+14155550100", body: "refused once" } })).resolves.toHaveProperty("conversationItemId");
+    await expect(
+      gladly.communications.sendSMS({ body: { customer: { mobileNumber: "+14155550113" }, from: "+14155550100", body: "refused once" } }),
+    ).resolves.toHaveProperty("conversationItemId");
     expect(refused).toBe(2);
   });
 
@@ -83,7 +93,9 @@ describe("retries", () => {
     expect(seen("getAudiences", since)).toHaveLength(3);
     fake.inject({ status: 503, times: 50, match: { operationId: "getTopics" } });
     const started = performance.now();
-    await expect(client({ retry: { maxRetries: 50, initialDelayMs: 40, maxDelayMs: 40, maxElapsedMs: 300 } }).topics.getTopics()).rejects.toBeInstanceOf(GladlyServerError);
+    await expect(client({ retry: { maxRetries: 50, initialDelayMs: 40, maxDelayMs: 40, maxElapsedMs: 300 } }).topics.getTopics()).rejects.toBeInstanceOf(
+      GladlyServerError,
+    );
     expect(performance.now() - started).toBeLessThan(2000);
     fake.inject({ times: 1, match: { operationId: "none" } }).cancel();
   });
@@ -139,47 +151,94 @@ describe("safe creates", () => {
     [
       "createItem",
       async () => ({
-        data: await client().conversations.createItem({ body: { customer: { emailAddress: "safe-item@example.com" }, content: { type: "CUSTOMER_ACTIVITY", activityType: "EMAIL", title: "x", expandByDefault: false } } }),
+        data: await client().conversations.createItem({
+          body: {
+            customer: { emailAddress: "safe-item@example.com" },
+            content: { type: "CUSTOMER_ACTIVITY", activityType: "EMAIL", title: "x", expandByDefault: false },
+          },
+        }),
         count: () => fake.state.items.size,
       }),
     ],
     [
       "createCustomerItem",
       async () => ({
-        data: await client().conversations.createCustomerItem({ customerId: "safe-base", body: { content: { type: "CUSTOMER_ACTIVITY", activityType: "EMAIL", title: "y", expandByDefault: false } } }),
+        data: await client().conversations.createCustomerItem({
+          customerId: "safe-base",
+          body: { content: { type: "CUSTOMER_ACTIVITY", activityType: "EMAIL", title: "y", expandByDefault: false } },
+        }),
         count: () => fake.state.items.size,
       }),
     ],
-    ["createTask", async () => ({ data: await client().tasks.createTask({ customerId: "safe-base", body: { assignee: { inboxId: inboxId() }, body: "t", dueAt: "2030-01-01T00:00:00Z" } }), count: () => fake.state.tasks.size })],
     [
-      "createTaskAndCustomer",
+      "createTask",
       async () => ({
-        data: await client().tasks.createTaskAndCustomer({ body: { assignee: { inboxId: inboxId() }, body: "t2", dueAt: "2030-01-01T00:00:00Z", customer: { emailAddress: "safe-task@example.com" } } }),
+        data: await client().tasks.createTask({
+          customerId: "safe-base",
+          body: { assignee: { inboxId: inboxId() }, body: "t", dueAt: "2030-01-01T00:00:00Z" },
+        }),
         count: () => fake.state.tasks.size,
       }),
     ],
-    ["createTaskComment", async () => ({ data: await client().tasks.createTaskComment({ taskId: "safe-task", body: { agentId: agentId(), comment: "c" } }), count: () => fake.state.taskComments.size })],
+    [
+      "createTaskAndCustomer",
+      async () => ({
+        data: await client().tasks.createTaskAndCustomer({
+          body: { assignee: { inboxId: inboxId() }, body: "t2", dueAt: "2030-01-01T00:00:00Z", customer: { emailAddress: "safe-task@example.com" } },
+        }),
+        count: () => fake.state.tasks.size,
+      }),
+    ],
+    [
+      "createTaskComment",
+      async () => ({
+        data: await client().tasks.createTaskComment({ taskId: "safe-task", body: { agentId: agentId(), comment: "c" } }),
+        count: () => fake.state.taskComments.size,
+      }),
+    ],
   ];
 
   beforeAll(async () => {
     const gladly = client();
     await gladly.customers.createCustomer({ body: { id: "safe-base", name: "Base" } });
-    await gladly.tasks.createTask({ customerId: "safe-base", body: { id: "safe-task", assignee: { inboxId: inboxId() }, body: "base", dueAt: "2030-01-01T00:00:00Z" } });
+    await gladly.tasks.createTask({
+      customerId: "safe-base",
+      body: { id: "safe-task", assignee: { inboxId: inboxId() }, body: "base", dueAt: "2030-01-01T00:00:00Z" },
+    });
   });
 
   it("covers every create that takes a client id", () => {
-    const creates = Object.values(operations).filter((o) => o.createdResource).map((o) => o.operationId).sort();
+    const creates = Object.values(operations)
+      .filter((o) => o.createdResource)
+      .map((o) => o.operationId)
+      .sort();
     expect(cases.map(([name]) => name).sort()).toEqual(creates);
   });
 
   it.each(cases)("%s: a reset after Gladly created it → retry → 409 → the created resource, exactly once", async (operationId, run) => {
     const since = fake.requests.length;
     fake.inject({ resetConnection: "after", match: { operationId } });
-    const before = { customers: fake.state.customers.size, topics: fake.state.topics.size, answers: fake.state.answers.size, items: fake.state.items.size, tasks: fake.state.tasks.size, comments: fake.state.taskComments.size };
+    const before = {
+      customers: fake.state.customers.size,
+      topics: fake.state.topics.size,
+      answers: fake.state.answers.size,
+      items: fake.state.items.size,
+      tasks: fake.state.tasks.size,
+      comments: fake.state.taskComments.size,
+    };
     const { data, count } = await run();
     const statuses = seen(operationId, since).map((r) => r.status);
     expect(statuses).toEqual([0, 409]);
-    const countBefore = { createCustomer: before.customers, addTopic: before.topics, addAnswer: before.answers, createItem: before.items, createCustomerItem: before.items, createTask: before.tasks, createTaskAndCustomer: before.tasks, createTaskComment: before.comments }[operationId]!;
+    const countBefore = {
+      createCustomer: before.customers,
+      addTopic: before.topics,
+      addAnswer: before.answers,
+      createItem: before.items,
+      createCustomerItem: before.items,
+      createTask: before.tasks,
+      createTaskAndCustomer: before.tasks,
+      createTaskComment: before.comments,
+    }[operationId]!;
     expect(count()).toBe(countBefore + 1);
     const op = operations[operationId as keyof typeof operations];
     if (op.responseKind === "json") expect(data).toMatchObject({ id: expect.any(String) });
@@ -204,8 +263,7 @@ describe("hooks and the debug log", () => {
         onRetry: (i) => events.push(`retry ${i.reason}`),
         onRateLimited: () => events.push("rate limited"),
       },
-    })
-      .teams.getTeams();
+    }).teams.getTeams();
     expect(events).toEqual(["request 1", "response 429", "rate limited", "retry 429 rate limited", "request 2", "response 200"]);
     const log = debugHooks((line) => lines.push(line));
     fake.inject({ status: 503, match: { operationId: "getTeams" } });
@@ -216,6 +274,14 @@ describe("hooks and the debug log", () => {
   });
 
   it("a hook that throws does not break the call", async () => {
-    await expect(client({ hooks: { onRequest: () => { throw new Error("observer bug"); } } }).teams.getTeams()).resolves.toHaveLength(1);
+    await expect(
+      client({
+        hooks: {
+          onRequest: () => {
+            throw new Error("observer bug");
+          },
+        },
+      }).teams.getTeams(),
+    ).resolves.toHaveLength(1);
   });
 });

@@ -27,7 +27,10 @@ describe("findService", () => {
 
   it("the environment variable wins over the PATH, and a wrong one is reported as such", () => {
     expect(findService("chromium", { PATH: empty, CHROMIUM_PATH: join(dir, "redis-server") })).toEqual({ found: true, path: join(dir, "redis-server") });
-    expect(findService("redis-server", { PATH: dir, REDIS_SERVER: "/nowhere/redis-server" })).toEqual({ found: false, reason: "REDIS_SERVER=/nowhere/redis-server is not an executable file" });
+    expect(findService("redis-server", { PATH: dir, REDIS_SERVER: "/nowhere/redis-server" })).toEqual({
+      found: false,
+      reason: "REDIS_SERVER=/nowhere/redis-server is not an executable file",
+    });
   });
 });
 
@@ -48,14 +51,18 @@ describe("requireService", () => {
   it("absent, prints one line naming the suite, the program and the install command", () => {
     const lines: string[] = [];
     expect(requireService("chromium", "test/browser.test.ts", { PATH: empty }, (line) => lines.push(line))).toBeUndefined();
-    expect(lines).toEqual(["skipped test/browser.test.ts: chromium / chromium-browser not found on the PATH (install it: apt-get install -y chromium, or set CHROMIUM_PATH)"]);
+    expect(lines).toEqual([
+      "skipped test/browser.test.ts: chromium / chromium-browser not found on the PATH (install it: apt-get install -y chromium, or set CHROMIUM_PATH)",
+    ]);
   });
 
   it("absent with GLADLY_REQUIRE_SERVICES=1, throws instead of skipping", () => {
     const lines: string[] = [];
     const call = () => requireService("redis-server", "test/redis.test.ts", { PATH: empty, GLADLY_REQUIRE_SERVICES: "1" }, (line) => lines.push(line));
     expect(call).toThrow(MissingServiceError);
-    expect(call).toThrow("cannot run test/redis.test.ts: redis-server not found on the PATH (install it: apt-get install -y redis-server, or set REDIS_SERVER); GLADLY_REQUIRE_SERVICES=1 forbids skipping");
+    expect(call).toThrow(
+      "cannot run test/redis.test.ts: redis-server not found on the PATH (install it: apt-get install -y redis-server, or set REDIS_SERVER); GLADLY_REQUIRE_SERVICES=1 forbids skipping",
+    );
     expect(lines).toEqual([]);
   });
 });

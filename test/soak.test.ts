@@ -39,7 +39,12 @@ async function pool<T>(count: number, concurrency: number, task: (i: number) => 
 
 describe("soak", () => {
   it("2,000 calls under 20 % faults", async () => {
-    const gladly = createGladlyClient({ ...fake.clientOptions(), rateLimit: false, retry: { maxRetries: 4, initialDelayMs: 2, maxDelayMs: 20 }, timeout: 2000 });
+    const gladly = createGladlyClient({
+      ...fake.clientOptions(),
+      rateLimit: false,
+      retry: { maxRetries: 4, initialDelayMs: 2, maxDelayMs: 20 },
+      timeout: 2000,
+    });
     const kinds = ["read", "read", "read", "read", "read", "createCustomer", "createCustomer", "addTopic", "sendSMS", "sendSMS"] as const;
     const results = await pool(2000, 40, async (i) => {
       const kind = kinds[i % kinds.length]!;

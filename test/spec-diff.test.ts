@@ -24,7 +24,10 @@ describe("spec:diff", () => {
   it("asks for a minor release when things are only added, and none when nothing changed", () => {
     expect(diffSpecs(fixture("spec-old.yml"), fixture("spec-old.yml")).bump).toBe("none");
     expect(changesetFor(diffSpecs(fixture("spec-old.yml"), fixture("spec-old.yml")))).toBeUndefined();
-    const onlyAdded = fixture("spec-new.yml").replace(/\n  \/api\/v1\/widgets\/\{widgetId\}:[\s\S]*?(?=\ncomponents:)/, `\n${fixture("spec-old.yml").match(/  \/api\/v1\/widgets\/\{widgetId\}:[\s\S]*?(?=\ncomponents:)/)![0]}`);
+    const onlyAdded = fixture("spec-new.yml").replace(
+      /\n {2}\/api\/v1\/widgets\/\{widgetId\}:[\s\S]*?(?=\ncomponents:)/,
+      `\n${fixture("spec-old.yml").match(/ {2}\/api\/v1\/widgets\/\{widgetId\}:[\s\S]*?(?=\ncomponents:)/)![0]}`,
+    );
     expect(diffSpecs(fixture("spec-old.yml"), onlyAdded).removed).toEqual([]);
     expect(diffSpecs(fixture("spec-old.yml"), onlyAdded).bump).toBe("minor");
   });

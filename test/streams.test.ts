@@ -14,7 +14,8 @@ beforeAll(async () => {
   fake = await startFakeGladly({ rateLimit: false });
 });
 afterAll(() => fake.close());
-const client = (options: Parameters<typeof createGladlyClient>[0] = {}) => createGladlyClient({ ...fake.clientOptions(), rateLimit: false, retry: { initialDelayMs: 5 }, ...options });
+const client = (options: Parameters<typeof createGladlyClient>[0] = {}) =>
+  createGladlyClient({ ...fake.clientOptions(), rateLimit: false, retry: { initialDelayMs: 5 }, ...options });
 
 function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
   return new ReadableStream({
@@ -170,7 +171,10 @@ describe("lines: work and memory stay bounded", () => {
     expect(exact.map((l) => l.text.length)).toEqual([2, 10]);
     const limited = async (max: number) => {
       const out: string[] = [];
-      for await (const line of lines(streamOf([new TextEncoder().encode("ab\n"), new Uint8Array(10).fill(97), new TextEncoder().encode("\n")]), { maxLineBytes: max })) out.push(line.text);
+      for await (const line of lines(streamOf([new TextEncoder().encode("ab\n"), new Uint8Array(10).fill(97), new TextEncoder().encode("\n")]), {
+        maxLineBytes: max,
+      }))
+        out.push(line.text);
       return out;
     };
     expect(await limited(10)).toEqual(["ab", "a".repeat(10)]);
@@ -207,7 +211,12 @@ describe("events.iterate", () => {
     // The fake's clock runs ahead of the client's; a client-side range of its own time covers it.
     const events: string[] = [];
     const before = fake.requests.length;
-    for await (const event of gladly.events.iterate({ entities: ["CUSTOMER_PROFILE"], startAt: new Date(start.getTime() - 1), endAt: new Date(fake.clock.now()), windowMs: 20 })) {
+    for await (const event of gladly.events.iterate({
+      entities: ["CUSTOMER_PROFILE"],
+      startAt: new Date(start.getTime() - 1),
+      endAt: new Date(fake.clock.now()),
+      windowMs: 20,
+    })) {
       events.push((event.content as { customerId: string }).customerId);
     }
     expect(events).toEqual(["it-0", "it-1", "it-2", "it-3", "it-4"]);
@@ -234,14 +243,22 @@ describe("events.tail", () => {
     const tail = gladly.events.tail({ entities: ["TASK"], since, intervalMs: 20, lagMs: -offset, signal: controller.signal });
     const inbox = fake.state.defaultInboxId;
     await gladly.customers.createCustomer({ body: { id: "tail-c", name: "Tail" } });
-    for (let i = 0; i < 3; i++) await gladly.tasks.createTask({ customerId: "tail-c", body: { id: `tail-${i}`, assignee: { inboxId: inbox }, body: "b", dueAt: "2030-01-01T00:00:00Z" } });
+    for (let i = 0; i < 3; i++)
+      await gladly.tasks.createTask({
+        customerId: "tail-c",
+        body: { id: `tail-${i}`, assignee: { inboxId: inbox }, body: "b", dueAt: "2030-01-01T00:00:00Z" },
+      });
     const first: string[] = [];
     for await (const event of tail) {
       first.push((event.content as { taskId: string }).taskId);
       if (first.length === 2) break;
     }
     const cursor = tail.cursor;
-    for (let i = 3; i < 5; i++) await gladly.tasks.createTask({ customerId: "tail-c", body: { id: `tail-${i}`, assignee: { inboxId: inbox }, body: "b", dueAt: "2030-01-01T00:00:00Z" } });
+    for (let i = 3; i < 5; i++)
+      await gladly.tasks.createTask({
+        customerId: "tail-c",
+        body: { id: `tail-${i}`, assignee: { inboxId: inbox }, body: "b", dueAt: "2030-01-01T00:00:00Z" },
+      });
     const resumed = gladly.events.tail({ entities: ["TASK"], cursor, intervalMs: 20, lagMs: -offset, signal: controller.signal });
     const second: string[] = [];
     setTimeout(() => controller.abort(), 600);
@@ -349,10 +366,26 @@ describe("capped lists", () => {
     const server = await startServer((req, res) => {
       const full = req.url.includes("full");
       res.writeHead(200, { "Content-Type": "application/json", ...(req.url.includes("flagged") && { "Gladly-Limited-Data": "false" }) });
-      res.end(JSON.stringify(Array.from({ length: full || req.url.includes("flagged") ? 100 : 3 }, (_, i) => ({ id: `c${i}`, customerId: "x", inboxId: "i", createdAt: "", status: "OPEN" }))));
+      res.end(
+        JSON.stringify(
+          Array.from({ length: full || req.url.includes("flagged") ? 100 : 3 }, (_, i) => ({
+            id: `c${i}`,
+            customerId: "x",
+            inboxId: "i",
+            createdAt: "",
+            status: "OPEN",
+          })),
+        ),
+      );
     });
     const warnings: number[] = [];
-    const gladly = createGladlyClient({ baseUrl: server.url, agentEmail: "a@example.com", apiToken: "t", rateLimit: false, hooks: { onTruncated: (i) => warnings.push(i.count) } });
+    const gladly = createGladlyClient({
+      baseUrl: server.url,
+      agentEmail: "a@example.com",
+      apiToken: "t",
+      rateLimit: false,
+      hooks: { onTruncated: (i) => warnings.push(i.count) },
+    });
     expect((await gladly.conversations.getConversations({ customerId: "full" }, { raw: true })).truncated).toBe(true);
     expect((await gladly.conversations.getConversations({ customerId: "short" }, { raw: true })).truncated).toBe(false);
     expect((await gladly.conversations.getConversations({ customerId: "flagged" }, { raw: true })).truncated).toBe(false);

@@ -7,7 +7,16 @@ import { GladlyInputError, GladlyWebhookLimitError, MAX_WEBHOOKS, createGladlyCl
 import { type FakeGladly, schemaProblems, startFakeGladly } from "../src/testing/index.ts";
 import { type WebhookEvent, constantTimeEqual, createWebhookHandler, isWebhookEvent, verifyWebhook, webhookEventTypes } from "../src/webhooks.ts";
 
-type Schema = { $ref?: string; example?: unknown; properties?: Record<string, Schema>; items?: Schema; oneOf?: Schema[]; allOf?: Schema[]; type?: string; enum?: unknown[] };
+type Schema = {
+  $ref?: string;
+  example?: unknown;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  oneOf?: Schema[];
+  allOf?: Schema[];
+  type?: string;
+  enum?: unknown[];
+};
 const schemas = spec.components.schemas as Record<string, Schema>;
 
 /** An event assembled from the spec's own `example` values, as its documentation shows it. */
@@ -134,7 +143,17 @@ describe("createWebhookHandler over HTTP", () => {
     const web = createWebhookHandler({ verify: { headers: token }, on: {} });
     expect((await web(new Request("http://x/", { method: "POST", headers: token, body: JSON.stringify({ type: "PING" }) }))).status).toBe(200);
     expect((await web(new Request("http://x/", { method: "POST", body: "{}" }))).status).toBe(401);
-    const res = { statusCode: 0, headers: {} as Record<string, string>, body: "", setHeader(n: string, v: string) { this.headers[n] = v; }, end(b?: string) { this.body = b ?? ""; } };
+    const res = {
+      statusCode: 0,
+      headers: {} as Record<string, string>,
+      body: "",
+      setHeader(n: string, v: string) {
+        this.headers[n] = v;
+      },
+      end(b?: string) {
+        this.body = b ?? "";
+      },
+    };
     const req = { method: "POST", url: "/", headers: { "x-gladly-token": "tok-123" }, body: { type: "PING" }, async *[Symbol.asyncIterator]() {} };
     await web.express(req, res);
     expect(res.statusCode).toBe(200);
@@ -154,12 +173,15 @@ describe("createWebhookHandler always answers", () => {
     /** One request through a keep-alive agent; any connection error is the answer, not a throw. */
     const post = (body: string | Buffer, headers: Record<string, string> = token) =>
       new Promise<{ status: number; text: string; connection: string | undefined } | { error: string }>((resolve) => {
-        const req = httpRequest({ host: "127.0.0.1", port, method: "POST", path: "/gladly", agent, headers: { "Content-Type": "application/json", ...headers } }, (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => (text += chunk));
-          res.on("end", () => resolve({ status: res.statusCode!, text, connection: res.headers.connection }));
-        });
+        const req = httpRequest(
+          { host: "127.0.0.1", port, method: "POST", path: "/gladly", agent, headers: { "Content-Type": "application/json", ...headers } },
+          (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (chunk: string) => (text += chunk));
+            res.on("end", () => resolve({ status: res.statusCode!, text, connection: res.headers.connection }));
+          },
+        );
         req.on("error", (error) => resolve({ error: String(error) }));
         req.end(body);
       });
@@ -201,10 +223,20 @@ describe("createWebhookHandler always answers", () => {
     const web = (handler: ReturnType<typeof createWebhookHandler>, body: string) => handler(new Request("http://x/", { method: "POST", headers: token, body }));
     expect((await web(throwing, unknown)).status).toBe(500);
     expect((await web(brokenCheck, ping)).status).toBe(500);
-    const res = { statusCode: 0, body: "", setHeader() {}, end(b?: string) { this.body = b ?? ""; } };
+    const res = {
+      statusCode: 0,
+      body: "",
+      setHeader() {},
+      end(b?: string) {
+        this.body = b ?? "";
+      },
+    };
     await brokenCheck.express({ method: "POST", url: "/", headers: {}, body: { type: "PING" }, async *[Symbol.asyncIterator]() {} }, res);
     expect(res.statusCode).toBe(500);
-    await throwing.express({ method: "POST", url: "/", headers: { "x-gladly-token": "tok-123" }, body: { type: "SOMETHING/ELSE" }, async *[Symbol.asyncIterator]() {} }, res);
+    await throwing.express(
+      { method: "POST", url: "/", headers: { "x-gladly-token": "tok-123" }, body: { type: "SOMETHING/ELSE" }, async *[Symbol.asyncIterator]() {} },
+      res,
+    );
     expect(res.statusCode).toBe(500);
     expect(errors.slice(3)).toEqual(["onUnknown broke", "verify broke", "verify broke", "onUnknown broke"]);
   });
@@ -265,8 +297,11 @@ describe("client helpers against the fake", () => {
   });
 
   it("ensureWebhook says clearly when the organization is at Gladly's limit of 20", async () => {
-    for (let i = fake.state.webhooks.size; i < MAX_WEBHOOKS; i++) await gladly().webhooks.createWebhook({ body: { url: `https://hooks.example.com/${i}`, events: ["TASK/CREATED"], enabled: true } });
-    const error = await gladly().webhooks.ensureWebhook({ url: "https://hooks.example.com/one-too-many", events: ["TASK/CREATED"] }).catch((e: unknown) => e);
+    for (let i = fake.state.webhooks.size; i < MAX_WEBHOOKS; i++)
+      await gladly().webhooks.createWebhook({ body: { url: `https://hooks.example.com/${i}`, events: ["TASK/CREATED"], enabled: true } });
+    const error = await gladly()
+      .webhooks.ensureWebhook({ url: "https://hooks.example.com/one-too-many", events: ["TASK/CREATED"] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GladlyWebhookLimitError);
     expect((error as Error).message).toContain("Gladly's limit is 20");
     expect((error as GladlyWebhookLimitError).url).toBe(`${fake.url}/api/v1/webhooks`);
@@ -275,7 +310,10 @@ describe("client helpers against the fake", () => {
   it("hydrate fetches what an event refers to", async () => {
     const client = gladly();
     await client.customers.createCustomer({ body: { id: "hyd-c", name: "Hydrated" } });
-    await client.tasks.createTask({ customerId: "hyd-c", body: { id: "hyd-t", assignee: { inboxId: fake.state.defaultInboxId }, body: "b", dueAt: "2030-01-01T00:00:00Z" } });
+    await client.tasks.createTask({
+      customerId: "hyd-c",
+      body: { id: "hyd-t", assignee: { inboxId: fake.state.defaultInboxId }, body: "b", dueAt: "2030-01-01T00:00:00Z" },
+    });
     const event = { ...of("TASK/CREATED"), content: { customerId: "hyd-c", taskId: "hyd-t" } } as WebhookEvent;
     const hydrated = await client.hydrate(event);
     expect(hydrated).toMatchObject({ customer: { id: "hyd-c", name: "Hydrated" }, task: { id: "hyd-t" } });
@@ -315,7 +353,12 @@ describe("deliveries from the fake Gladly", () => {
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
     try {
       const gladly = createGladlyClient({ ...fake.clientOptions(), rateLimit: false });
-      const { webhookId } = await gladly.webhooks.ensureWebhook({ url: endpoint, events: ["CUSTOMER_PROFILE/CREATED"], credentials: { username: "gladly", password: "pw" }, headers: { "X-Gladly-Token": "t-1" } });
+      const { webhookId } = await gladly.webhooks.ensureWebhook({
+        url: endpoint,
+        events: ["CUSTOMER_PROFILE/CREATED"],
+        credentials: { username: "gladly", password: "pw" },
+        headers: { "X-Gladly-Token": "t-1" },
+      });
       expect(fake.deliveries[0]).toMatchObject({ webhookId, type: "PING", status: 200 });
 
       await gladly.customers.createCustomer({ body: { id: "delivered-1" } });
@@ -329,7 +372,9 @@ describe("deliveries from the fake Gladly", () => {
       expect(await gladly.webhooks.getWebhook({ webhookId })).toMatchObject({ enabled: false, disabledAtDueToRetryLimit: expect.any(String) });
 
       // A webhook whose endpoint does not answer the PING is refused, as Gladly refuses it.
-      await expect(gladly.webhooks.createWebhook({ body: { url: "http://127.0.0.1:9/nothing", events: ["TASK/CREATED"], enabled: true } })).rejects.toThrow(/PING/);
+      await expect(gladly.webhooks.createWebhook({ body: { url: "http://127.0.0.1:9/nothing", events: ["TASK/CREATED"], enabled: true } })).rejects.toThrow(
+        /PING/,
+      );
     } finally {
       server.close();
       await fake.close();

@@ -92,7 +92,10 @@ export function buildManifest(spec: Spec): OperationEntry[] {
     const body = resolveLocal(spec, op.requestBody);
     const requestContent = isObject(body) && isObject(body.content) ? Object.keys(body.content) : [];
     const responses = isObject(op.responses) ? op.responses : {};
-    const success = Object.keys(responses).filter((s) => /^[23]\d\d$/.test(s) && s !== "301").map(Number).sort();
+    const success = Object.keys(responses)
+      .filter((s) => /^[23]\d\d$/.test(s) && s !== "301")
+      .map(Number)
+      .sort();
     let responseContentType: string | null = null;
     for (const status of success) {
       const response = resolveLocal(spec, responses[String(status)]);
@@ -116,7 +119,11 @@ export function buildManifest(spec: Spec): OperationEntry[] {
         .filter((p) => p.in === "query")
         .map((p) => {
           const schema = resolveLocal(spec, p.schema);
-          const values = isObject(schema) ? (schema.type === "array" ? (resolveLocal(spec, schema.items) as JsonObject | undefined)?.enum : schema.enum) : undefined;
+          const values = isObject(schema)
+            ? schema.type === "array"
+              ? (resolveLocal(spec, schema.items) as JsonObject | undefined)?.enum
+              : schema.enum
+            : undefined;
           const param: QueryParam = { name: p.name as string, required: p.required === true, array: isObject(schema) && schema.type === "array" };
           if (Array.isArray(values)) param.enum = values.map(String);
           return param;

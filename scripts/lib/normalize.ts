@@ -30,7 +30,8 @@ export function findDefects(spec: Spec): string[] {
     if (node.type === "array" && node.items === undefined) problems.push(`array without items at ${at.join("/")}`);
     if (Array.isArray(node.required) && isObject(node.properties)) {
       const properties = node.properties;
-      for (const name of node.required) if (typeof name !== "string" || !(name in properties)) problems.push(`required ${String(name)} is not a property at ${at.join("/")}`);
+      for (const name of node.required)
+        if (typeof name !== "string" || !(name in properties)) problems.push(`required ${String(name)} is not a property at ${at.join("/")}`);
     }
     return undefined;
   });
@@ -50,7 +51,8 @@ export function findDefects(spec: Spec): string[] {
     const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
     for (const name of templated) if (!declared.includes(name)) problems.push(`${where}: path parameter {${name}} is not declared`);
     for (const name of declared) if (!templated.includes(name)) problems.push(`${where}: declares path parameter ${name} missing from the path`);
-    for (const p of params) if (!isObject(p) || typeof p.name !== "string" || !isObject(p.schema)) problems.push(`${where}: a parameter lacks a name or schema`);
+    for (const p of params)
+      if (!isObject(p) || typeof p.name !== "string" || !isObject(p.schema)) problems.push(`${where}: a parameter lacks a name or schema`);
     for (const [status, response] of Object.entries(isObject(op.responses) ? op.responses : {})) {
       if (!/^[23]/.test(status) || !isObject(response) || !isObject(response.content)) continue;
       for (const type of Object.keys(response.content)) {
@@ -64,7 +66,8 @@ export function findDefects(spec: Spec): string[] {
 /** Applies every repair in order and verifies the result; throws `SpecDefectError` on anything left over. */
 export function normalize(raw: Json): { spec: Spec; report: RepairReport[] } {
   if (!isObject(raw) || !isObject(raw.paths) || !isObject(raw.components)) throw new SpecDefectError(["not an OpenAPI document with paths and components"]);
-  if (typeof raw.openapi !== "string" || !raw.openapi.startsWith("3.0.")) throw new SpecDefectError([`unsupported OpenAPI version ${JSON.stringify(raw.openapi)}`]);
+  if (typeof raw.openapi !== "string" || !raw.openapi.startsWith("3.0."))
+    throw new SpecDefectError([`unsupported OpenAPI version ${JSON.stringify(raw.openapi)}`]);
   const spec = structuredClone(raw) as Spec;
   const report = REPAIRS.map((repair: Repair) => ({ name: repair.name, reason: repair.reason, ...repair.apply(spec) }));
   const problems = findDefects(spec);

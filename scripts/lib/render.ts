@@ -12,7 +12,7 @@ export async function renderAll(specText: string): Promise<{ files: Map<string, 
   const source: SourceInfo = { file: SPEC_FILE, sha256: createHash("sha256").update(specText).digest("hex") };
   const { spec, report } = normalize(YAML.parse(specText) as Json);
   const files = new Map<string, string>([
-    ["generated/openapi.json", JSON.stringify(spec, null, 2) + "\n"],
+    ["generated/openapi.json", `${JSON.stringify(spec, null, 2)}\n`],
     ["generated/schema.ts", await emitSchema(spec, source)],
     ["generated/types.ts", emitNamedTypes(spec, source)],
     ["generated/operations.ts", emitManifest(buildManifest(spec), source)],

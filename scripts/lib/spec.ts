@@ -27,7 +27,7 @@ export function* operations(spec: Spec): Generator<{ path: string; method: HttpM
 /** Visit every object node depth-first; the visitor may return a replacement for the node. */
 export function transform(node: Json, visit: (value: JsonObject, at: string[]) => JsonObject | undefined, at: string[] = []): Json {
   if (Array.isArray(node)) {
-    node.forEach((child, i) => (node[i] = transform(child, visit, [...at, String(i)])));
+    for (const [i, child] of node.entries()) node[i] = transform(child, visit, [...at, String(i)]);
     return node;
   }
   if (!isObject(node)) return node;
@@ -57,7 +57,7 @@ export function decodePointer(ref: string): string[] {
 }
 
 export function encodePointer(tokens: string[]): string {
-  return "#/" + tokens.map((t) => t.replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+  return `#/${tokens.map((t) => t.replace(/~/g, "~0").replace(/\//g, "~1")).join("/")}`;
 }
 
 export function resolvePointer(root: Json, tokens: string[]): Json | undefined {
@@ -104,7 +104,8 @@ export function describeLocation(at: string[]): string {
   if (at[0] !== "paths") return at.join("/");
   const [, path, method, ...rest] = at;
   if (!(HTTP_METHODS as readonly string[]).includes(method ?? "")) return `${path} ${[method, ...rest].join("/")}`;
-  const part = rest[0] === "requestBody" ? "request body" : rest[0] === "responses" ? `${rest[1]} response` : rest[0] === "parameters" ? "parameter" : rest.join("/");
+  const part =
+    rest[0] === "requestBody" ? "request body" : rest[0] === "responses" ? `${rest[1]} response` : rest[0] === "parameters" ? "parameter" : rest.join("/");
   const inner = rest.slice(rest.indexOf("schema") + 1).filter((t) => t !== "properties");
   return `${method?.toUpperCase() ?? ""} ${path} ${part}${rest.includes("schema") && inner.length ? ` ${inner.join(".")}` : ""}`.trim();
 }

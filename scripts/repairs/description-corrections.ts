@@ -25,14 +25,15 @@ const CORRECTIONS: readonly Correction[] = [
   {
     operationId: "findCustomers",
     wrong: "```\n/api/v1/customer-profiles?phoneNumber=%2B14151234567\n```",
-    right: "`phoneNumber: \"+14151234567\"` (the client URL-encodes the `+`)",
+    right: '`phoneNumber: "+14151234567"` (the client URL-encodes the `+`)',
     why: "the raw URL example invites callers to escape the `+` themselves",
   },
 ];
 
 export const descriptionCorrections: Repair = {
   name: "description-corrections",
-  reason: "descriptions that tell callers to do what breaks with this client (findCustomers: escape `+` as `%2B` by hand); each correction names the text it replaces",
+  reason:
+    "descriptions that tell callers to do what breaks with this client (findCustomers: escape `+` as `%2B` by hand); each correction names the text it replaces",
   apply(spec) {
     const fixed: string[] = [];
     const byId = new Map([...operations(spec)].map((entry) => [entry.op.operationId, entry]));

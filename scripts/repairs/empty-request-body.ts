@@ -10,7 +10,7 @@ function isDeclaredEmpty(schema: unknown): boolean {
 
 export const emptyRequestBody: Repair = {
   name: "empty-request-body",
-  reason: "redactContent declares a body whose schema only says \"should be empty\"; typed as unknown and required, it would force callers to send one",
+  reason: 'redactContent declares a body whose schema only says "should be empty"; typed as unknown and required, it would force callers to send one',
   apply(spec) {
     const fixed: string[] = [];
     for (const { path, method, op } of operations(spec)) {

@@ -1,14 +1,4 @@
-import {
-  type Json,
-  type JsonObject,
-  type Spec,
-  collectRefs,
-  decodePointer,
-  isObject,
-  pascalCase,
-  resolvePointer,
-  transform,
-} from "../lib/spec.ts";
+import { type Json, type JsonObject, type Spec, collectRefs, decodePointer, isObject, pascalCase, resolvePointer, transform } from "../lib/spec.ts";
 import type { Repair } from "./types.ts";
 
 interface Target {
@@ -23,12 +13,15 @@ const MAX_TITLE_WORDS = 5;
 
 function titleName(node: JsonObject): string | undefined {
   if (typeof node.title !== "string") return undefined;
-  const words = node.title.replace(/\([^)]*\)/g, " ").trim().split(/\s+/);
+  const words = node.title
+    .replace(/\([^)]*\)/g, " ")
+    .trim()
+    .split(/\s+/);
   return words.length <= MAX_TITLE_WORDS ? pascalCase(node.title) : undefined;
 }
 
 function singular(word: string): string {
-  return word.endsWith("ies") ? word.slice(0, -3) + "y" : word.endsWith("s") ? word.slice(0, -1) : word;
+  return word.endsWith("ies") ? `${word.slice(0, -3)}y` : word.endsWith("s") ? word.slice(0, -1) : word;
 }
 
 /** `getAnswerContentByLanguageAndType` → `AnswerContent`; `sendSMS` → `SendSMS`. */
@@ -66,7 +59,15 @@ function deriveName(spec: Spec, target: Target, named: Map<JsonObject, string>):
   const where = tokens[3] === "requestBody" ? "Request" : tokens[2] === "get" ? "" : "Response";
   if (tokens[tokens.length - 1] === "schema") candidates.push(base + where);
   if (parent) candidates.push(parent + pascalCase(last));
-  candidates.push(base + pascalCase(tokens.slice(3).filter((t) => !/^(content|schema|properties|application\/.*)$/.test(t)).join(" ")));
+  candidates.push(
+    base +
+      pascalCase(
+        tokens
+          .slice(3)
+          .filter((t) => !/^(content|schema|properties|application\/.*)$/.test(t))
+          .join(" "),
+      ),
+  );
   return candidates;
 }
 
@@ -94,7 +95,8 @@ export const hoistPathRefs: Repair = {
     );
     const named = new Map<JsonObject, string>();
     for (const target of targets) {
-      const bucket = ((spec.components[target.kind] as JsonObject | undefined) ??= {});
+      spec.components[target.kind] ??= {};
+      const bucket = spec.components[target.kind] as JsonObject;
       if (named.has(target.node)) {
         target.name = named.get(target.node);
         continue;

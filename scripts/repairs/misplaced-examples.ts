@@ -18,7 +18,8 @@ function misplacedExample(schema: JsonObject): JsonObject | undefined {
 
 export const misplacedExamples: Repair = {
   name: "misplaced-examples",
-  reason: "an `example` indented one level too deep sits under `properties`, so a property named `example` appears in the types and input schemas (sendEmail's `to[]`)",
+  reason:
+    "an `example` indented one level too deep sits under `properties`, so a property named `example` appears in the types and input schemas (sendEmail's `to[]`)",
   apply(spec) {
     const fixed: string[] = [];
     transform(spec, (node, at) => {

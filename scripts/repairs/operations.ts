@@ -35,7 +35,8 @@ export const singleBasicAuthScheme: Repair = {
   name: "single-basic-auth-scheme",
   reason: "BasicAuth and basicAuth describe the same agent-email:API-token credentials; two schemes would mean two credentials",
   apply(spec) {
-    const schemes = (spec.components.securitySchemes ??= {});
+    spec.components.securitySchemes ??= {};
+    const schemes = spec.components.securitySchemes;
     const basic = Object.keys(schemes).filter((name) => {
       const scheme = schemes[name];
       return isObject(scheme) && scheme.type === "http" && String(scheme.scheme).toLowerCase() === "basic";
@@ -86,7 +87,11 @@ export const consistentTagNames: Repair = {
   reason: "`Public Answer` is the one singular tag among plural ones; tags name the client's method groups (gladly.publicAnswers)",
   apply(spec) {
     let count = 0;
-    const rename = (tag: Json) => (tag === "Public Answer" ? (count++, PUBLIC_TAG) : tag);
+    const rename = (tag: Json) => {
+      if (tag !== "Public Answer") return tag;
+      count++;
+      return PUBLIC_TAG;
+    };
     for (const { op } of operations(spec)) if (Array.isArray(op.tags)) op.tags = op.tags.map(rename);
     if (Array.isArray(spec.tags)) {
       for (const tag of spec.tags) if (isObject(tag) && tag.name === "Public Answer") (tag as JsonObject).name = PUBLIC_TAG;

@@ -84,12 +84,14 @@ export const stripServerBasePath: Repair = {
   reason: "servers end in /api/v1 and path keys repeat it; keep it once, on the server, so requests hit /api/v1/… exactly once",
   apply(spec) {
     const servers = Array.isArray(spec.servers) ? spec.servers : [];
-    const bases = new Set(servers.map((s) => (isObject(s) && typeof s.url === "string" ? new URL(s.url.replace(/\{[^}]+\}/g, "x")).pathname.replace(/\/$/, "") : "")));
+    const bases = new Set(
+      servers.map((s) => (isObject(s) && typeof s.url === "string" ? new URL(s.url.replace(/\{[^}]+\}/g, "x")).pathname.replace(/\/$/, "") : "")),
+    );
     if (bases.size !== 1) throw new Error(`strip-server-base-path: servers disagree on a base path: ${[...bases].join(", ")}`);
     const [base] = [...bases];
     if (!base) return { count: 0 };
     return {
-      count: rekeyPaths(spec, (path) => (path.startsWith(base + "/") ? path.slice(base.length) : path)),
+      count: rekeyPaths(spec, (path) => (path.startsWith(`${base}/`) ? path.slice(base.length) : path)),
       details: [`base path ${base} kept on the servers`],
     };
   },

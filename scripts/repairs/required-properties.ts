@@ -4,7 +4,8 @@ import type { Repair } from "./types.ts";
 /** A schema that describes `value` as the example shows it, keeping what the old schema said of same-named properties. */
 function schemaFromExample(value: Json, old: JsonObject | undefined): JsonObject {
   const described = (schema: JsonObject): JsonObject => (old && typeof old.description === "string" ? { ...schema, description: old.description } : schema);
-  if (Array.isArray(value)) return described({ type: "array", items: value.length ? schemaFromExample(value[0]!, isObject(old?.items) ? old.items : undefined) : { type: "string" } });
+  if (Array.isArray(value))
+    return described({ type: "array", items: value.length ? schemaFromExample(value[0]!, isObject(old?.items) ? old.items : undefined) : { type: "string" } });
   if (isObject(value)) {
     const oldProperties = isObject(old?.properties) ? old.properties : {};
     const properties: JsonObject = {};
@@ -37,7 +38,9 @@ export const requiredProperties: Repair = {
   apply(spec: Spec) {
     const fixed: string[] = [];
     const missing = (schema: JsonObject) =>
-      Array.isArray(schema.required) && isObject(schema.properties) ? (schema.required as string[]).filter((name) => !(name in (schema.properties as JsonObject))) : [];
+      Array.isArray(schema.required) && isObject(schema.properties)
+        ? (schema.required as string[]).filter((name) => !(name in (schema.properties as JsonObject)))
+        : [];
 
     // Request bodies first: their examples show what the wire really carries.
     for (const { path, method, op } of operations(spec)) {
@@ -70,7 +73,9 @@ export const requiredProperties: Repair = {
         .map((name) => (names.includes(name) ? (properties.find((p) => p.toLowerCase() === name.toLowerCase()) ?? null) : name))
         .filter((name): name is string => name !== null);
       if ((node.required as string[]).length === 0) delete node.required;
-      fixed.push(`${describeLocation(at)}: required ${names.join(", ")} → ${names.map((n) => properties.find((p) => p.toLowerCase() === n.toLowerCase()) ?? "(dropped)").join(", ")}`);
+      fixed.push(
+        `${describeLocation(at)}: required ${names.join(", ")} → ${names.map((n) => properties.find((p) => p.toLowerCase() === n.toLowerCase()) ?? "(dropped)").join(", ")}`,
+      );
       return undefined;
     });
     return { count: fixed.length, details: fixed };

@@ -26,15 +26,18 @@ function eventName(member: JsonObject, spec: Spec): string {
  */
 export const webhookPayloadSchema: Repair = {
   name: "webhook-payload-schema",
-  reason: "/gladly/webhook is the payload Gladly sends to integrators, not a callable operation; its body becomes the WebhookEvent union (PING, given only in prose, gets a type literal)",
+  reason:
+    "/gladly/webhook is the payload Gladly sends to integrators, not a callable operation; its body becomes the WebhookEvent union (PING, given only in prose, gets a type literal)",
   apply(spec) {
     const item = spec.paths[WEBHOOK_PATH];
     if (!isObject(item)) return { count: 0 };
     const post = item.post;
-    const content = isObject(post) && isObject(post.requestBody) && isObject(post.requestBody.content) ? post.requestBody.content["application/json"] : undefined;
+    const content =
+      isObject(post) && isObject(post.requestBody) && isObject(post.requestBody.content) ? post.requestBody.content["application/json"] : undefined;
     if (!isObject(content) || !isObject(content.schema)) throw new Error("webhook-payload-schema: /gladly/webhook has no JSON body schema");
     delete spec.paths[WEBHOOK_PATH];
-    const schemas = (spec.components.schemas ??= {});
+    spec.components.schemas ??= {};
+    const schemas = spec.components.schemas;
 
     const hoisted = componentName(content.schema.$ref);
     if (hoisted) renameComponent(spec, "schemas", hoisted, WEBHOOK_EVENT);

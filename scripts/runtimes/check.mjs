@@ -27,7 +27,10 @@ export async function check(env) {
   assert(customer.name === `Customer in ${env.runtime}`, "created customer read back");
   passed.push("create and read");
 
-  const missing = await gladly.customers.getCustomer({ customerId: "nobody" }).then(() => undefined, (error) => error);
+  const missing = await gladly.customers.getCustomer({ customerId: "nobody" }).then(
+    () => undefined,
+    (error) => error,
+  );
   assert(missing instanceof GladlyNotFoundError, `404 is a GladlyNotFoundError, got ${missing}`);
   passed.push("typed errors");
 
@@ -47,7 +50,10 @@ export async function check(env) {
     await gladly.conversations.saveRecording({ itemId: env.recordingItemId }, env.saveTo);
     passed.push("recording saved to a file");
   } else {
-    const error = await gladly.conversations.saveRecording({ itemId: env.recordingItemId }, "call.mp3").then(() => undefined, (e) => e);
+    const error = await gladly.conversations.saveRecording({ itemId: env.recordingItemId }, "call.mp3").then(
+      () => undefined,
+      (e) => e,
+    );
     assert(error instanceof GladlyMissingDependencyError && error.dependency === "node:fs/promises", `saving a file without a file system: ${error}`);
     const stream = await gladly.conversations.openRecording({ itemId: env.recordingItemId });
     const first = (await stream.getReader().read()).value;
@@ -61,12 +67,21 @@ export async function check(env) {
   passed.push("public answers");
 
   const seen = [];
-  const handler = createWebhookHandler({ verify: { credentials: { username: "hook", password: "secret" } }, on: { "CUSTOMER_PROFILE/CREATED": (event) => void seen.push(event.content.customerId) } });
+  const handler = createWebhookHandler({
+    verify: { credentials: { username: "hook", password: "secret" } },
+    on: { "CUSTOMER_PROFILE/CREATED": (event) => void seen.push(event.content.customerId) },
+  });
   const delivery = (authorization) =>
     new Request("http://127.0.0.1/webhook", {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: authorization },
-      body: JSON.stringify({ id: "e1", type: "CUSTOMER_PROFILE/CREATED", timestamp: new Date().toISOString(), initiator: { id: "a", type: "API" }, content: { customerId: id } }),
+      body: JSON.stringify({
+        id: "e1",
+        type: "CUSTOMER_PROFILE/CREATED",
+        timestamp: new Date().toISOString(),
+        initiator: { id: "a", type: "API" },
+        content: { customerId: id },
+      }),
     });
   assert((await handler(delivery(`Basic ${btoa("hook:wrong")}`))).status === 401, "webhook with wrong credentials refused");
   assert((await handler(delivery(`Basic ${btoa("hook:secret")}`))).status === 200 && seen[0] === id, "webhook delivered to its handler");

@@ -47,13 +47,17 @@ async function readBodyOption(value: string, io: CliIo): Promise<unknown> {
 }
 
 function splitList(values: string[]): string[] {
-  return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  return values
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** Every GLADLY_* setting that is missing, at once: learning them one run at a time is tedious. */
 function missingSettings(env: CliIo["env"], globals: { baseUrl?: string }): string[] {
   const missing: string[] = [];
-  if (globals.baseUrl === undefined && !env.GLADLY_BASE_URL && !env.GLADLY_ORGANIZATION) missing.push("GLADLY_ORGANIZATION (or GLADLY_BASE_URL, or --base-url)");
+  if (globals.baseUrl === undefined && !env.GLADLY_BASE_URL && !env.GLADLY_ORGANIZATION)
+    missing.push("GLADLY_ORGANIZATION (or GLADLY_BASE_URL, or --base-url)");
   if (!env.GLADLY_AGENT_EMAIL) missing.push("GLADLY_AGENT_EMAIL");
   if (!env.GLADLY_API_TOKEN) missing.push("GLADLY_API_TOKEN");
   return missing;
@@ -84,7 +88,10 @@ function addOperationCommand(group: Command, op: OperationEntry, io: CliIo): voi
   const command = group.command(op.operationId).description(`${op.summary || op.operationId}  (${op.method} ${op.path}${op.auth ? "" : ", no credentials"})`);
   for (const name of op.pathParams) command.addOption(new Option(`--${name} <value>`, "path parameter").makeOptionMandatory());
   for (const q of op.queryParams) {
-    const option = new Option(q.array ? `--${q.name} <values...>` : `--${q.name} <value>`, `query parameter${q.array ? " (repeat, or separate with commas)" : ""}`);
+    const option = new Option(
+      q.array ? `--${q.name} <values...>` : `--${q.name} <value>`,
+      `query parameter${q.array ? " (repeat, or separate with commas)" : ""}`,
+    );
     command.addOption(q.required ? option.makeOptionMandatory() : option);
   }
   if (op.requestContentType) {
@@ -107,7 +114,7 @@ function addOperationCommand(group: Command, op: OperationEntry, io: CliIo): voi
     }
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : undefined;
     if (output) {
-      await writeFile(output, bytes ?? (typeof data === "string" ? data : formatJson(data, true) + "\n"));
+      await writeFile(output, bytes ?? (typeof data === "string" ? data : `${formatJson(data, true)}\n`));
       io.stderr.write(`${op.operationId}: wrote ${output}\n`);
     } else if (bytes) {
       if (io.stdout.isTTY) throw new UsageError(`${op.operationId} returns binary data (${op.responseContentType ?? "a file"}); use --output <file> or a pipe`);
@@ -132,13 +139,27 @@ function addStreamCommands(groupCommands: Map<string, Command>, io: CliIo): void
     .requiredOption("--entities <values...>", "entities to follow (repeat, or separate with commas)")
     .option("--since <time>", "start here (ISO 8601) when there is no cursor; default now")
     .option("--cursor-file <path>", "read the cursor from here, and keep it up to date")
-    .option("--interval <ms>", "pause between polls", numberOption("--interval", "a number of milliseconds", (n) => Number.isFinite(n) && n >= 0), 5000)
-    .option("--lag <ms>", "stay this far behind real time (Gladly's events arrive up to 15 s late)", numberOption("--lag", "a number of milliseconds", Number.isFinite), 15_000)
+    .option(
+      "--interval <ms>",
+      "pause between polls",
+      numberOption("--interval", "a number of milliseconds", (n) => Number.isFinite(n) && n >= 0),
+      5000,
+    )
+    .option(
+      "--lag <ms>",
+      "stay this far behind real time (Gladly's events arrive up to 15 s late)",
+      numberOption("--lag", "a number of milliseconds", Number.isFinite),
+      15_000,
+    )
     .action(async function (this: Command, options: { entities: string[]; since?: string; cursorFile?: string; interval: number; lag: number }) {
       const globals = this.optsWithGlobals<{ sandbox?: boolean; baseUrl?: string }>();
       const gladly = clientFor(io, globals);
       let cursor: string | undefined;
-      if (options.cursorFile) cursor = await readFile(options.cursorFile, "utf8").then((text) => text.trim() || undefined, () => undefined);
+      if (options.cursorFile)
+        cursor = await readFile(options.cursorFile, "utf8").then(
+          (text) => text.trim() || undefined,
+          () => undefined,
+        );
       const controller = new AbortController();
       void io.untilInterrupted().then(() => controller.abort());
       const save = async (text: string) => {
@@ -178,7 +199,9 @@ function addStreamCommands(groupCommands: Map<string, Command>, io: CliIo): void
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("gladly")
-    .description("Call any Gladly REST API operation, run a fake Gladly, or take the tour.\nCredentials come from GLADLY_ORGANIZATION, GLADLY_AGENT_EMAIL and GLADLY_API_TOKEN (or GLADLY_BASE_URL).")
+    .description(
+      "Call any Gladly REST API operation, run a fake Gladly, or take the tour.\nCredentials come from GLADLY_ORGANIZATION, GLADLY_AGENT_EMAIL and GLADLY_API_TOKEN (or GLADLY_BASE_URL).",
+    )
     .version(VERSION)
     .option("--sandbox", "use https://{org}.gladly.qa instead of .gladly.com")
     .option("--base-url <url>", "full base URL instead of the organization (e.g. a fake Gladly)")
@@ -193,12 +216,19 @@ export function buildProgram(io: CliIo): Command {
     .option("--json", "as JSON")
     .action((options: { tag?: string; json?: boolean }) => {
       if (options.tag && !groups.includes(options.tag)) throw new UsageError(`--tag ${options.tag}: unknown group; groups are ${groups.join(", ")}`);
-      const selected = entries.filter((e) => !options.tag || e.group === options.tag).sort((a, b) => a.group.localeCompare(b.group) || a.operationId.localeCompare(b.operationId));
+      const selected = entries
+        .filter((e) => !options.tag || e.group === options.tag)
+        .sort((a, b) => a.group.localeCompare(b.group) || a.operationId.localeCompare(b.operationId));
       if (options.json) {
         io.stdout.write(`${formatJson(selected, Boolean(io.stdout.isTTY))}\n`);
         return;
       }
-      io.stdout.write(`${table(["group", "operation", "method", "path", "summary"], selected.map((e) => [e.group, e.operationId, e.method, e.path, e.summary]))}\n`);
+      io.stdout.write(
+        `${table(
+          ["group", "operation", "method", "path", "summary"],
+          selected.map((e) => [e.group, e.operationId, e.method, e.path, e.summary]),
+        )}\n`,
+      );
     });
 
   program
@@ -237,37 +267,52 @@ export function buildProgram(io: CliIo): Command {
     .option("--allow-destructive", "also offer deletions and redaction")
     .option("--tags <groups...>", "only these groups (repeat, or separate with commas)")
     .option("--dynamic", "three meta-tools (search, describe, call) instead of one tool per operation: under 1k tokens")
-    .option("--max-response-chars <n>", "cut longer answers between records; the rest by offset", numberOption("--max-response-chars", "a positive whole number", (n) => Number.isSafeInteger(n) && n > 0), 20_000)
+    .option(
+      "--max-response-chars <n>",
+      "cut longer answers between records; the rest by offset",
+      numberOption("--max-response-chars", "a positive whole number", (n) => Number.isSafeInteger(n) && n > 0),
+      20_000,
+    )
     .option("--http <port>", "serve Streamable HTTP on 127.0.0.1:<port>/mcp instead of stdio", portOption("--http"))
-    .action(async (options: { allowWrites?: boolean; allowMessaging?: boolean; allowDestructive?: boolean; tags?: string[]; dynamic?: boolean; maxResponseChars: number; http?: number }) => {
-      const globals = program.opts<{ sandbox?: boolean; baseUrl?: string }>();
-      const { createGladlyMcpServer, serveGladlyMcpHttp } = await importOptional(MCP_SDK, "gladly mcp", () => import("../mcp.ts"), MCP_NPX);
-      const settings = {
-        ...(options.allowWrites && { allowWrites: true }),
-        ...(options.allowMessaging && { allowMessaging: true }),
-        ...(options.allowDestructive && { allowDestructive: true }),
-        ...(options.tags && { tags: splitList(options.tags) }),
-        ...(options.dynamic && { mode: "dynamic" as const }),
-        maxResponseChars: options.maxResponseChars,
-      };
-      if (options.http !== undefined) {
-        const served = await serveGladlyMcpHttp(clientFor(io, globals), { ...settings, port: options.http });
-        io.stderr.write(`gladly MCP server on ${served.url}\n`);
-        await io.untilInterrupted();
-        await served.close();
-        return;
-      }
-      const { StdioServerTransport } = await importOptional(MCP_SDK, "gladly mcp", () => import("@modelcontextprotocol/sdk/server/stdio.js"), MCP_NPX);
-      const server = createGladlyMcpServer(clientFor(io, globals), settings);
-      const closed = new Promise<void>((resolve) => (server.onclose = resolve));
-      // The SDK's stdio transport does not notice stdin ending, and nothing else would settle the
-      // wait below: the process then ended with code 13 ("unsettled top-level await").
-      const stdinEnded = new Promise<void>((resolve) => process.stdin.once("end", resolve).once("close", resolve));
-      await server.connect(new StdioServerTransport());
-      // Ends when the MCP client goes away (stdin closes) or on Ctrl-C.
-      await Promise.race([io.untilInterrupted(), closed, stdinEnded]);
-      await server.close();
-    });
+    .action(
+      async (options: {
+        allowWrites?: boolean;
+        allowMessaging?: boolean;
+        allowDestructive?: boolean;
+        tags?: string[];
+        dynamic?: boolean;
+        maxResponseChars: number;
+        http?: number;
+      }) => {
+        const globals = program.opts<{ sandbox?: boolean; baseUrl?: string }>();
+        const { createGladlyMcpServer, serveGladlyMcpHttp } = await importOptional(MCP_SDK, "gladly mcp", () => import("../mcp.ts"), MCP_NPX);
+        const settings = {
+          ...(options.allowWrites && { allowWrites: true }),
+          ...(options.allowMessaging && { allowMessaging: true }),
+          ...(options.allowDestructive && { allowDestructive: true }),
+          ...(options.tags && { tags: splitList(options.tags) }),
+          ...(options.dynamic && { mode: "dynamic" as const }),
+          maxResponseChars: options.maxResponseChars,
+        };
+        if (options.http !== undefined) {
+          const served = await serveGladlyMcpHttp(clientFor(io, globals), { ...settings, port: options.http });
+          io.stderr.write(`gladly MCP server on ${served.url}\n`);
+          await io.untilInterrupted();
+          await served.close();
+          return;
+        }
+        const { StdioServerTransport } = await importOptional(MCP_SDK, "gladly mcp", () => import("@modelcontextprotocol/sdk/server/stdio.js"), MCP_NPX);
+        const server = createGladlyMcpServer(clientFor(io, globals), settings);
+        const closed = new Promise<void>((resolve) => (server.onclose = resolve));
+        // The SDK's stdio transport does not notice stdin ending, and nothing else would settle the
+        // wait below: the process then ended with code 13 ("unsettled top-level await").
+        const stdinEnded = new Promise<void>((resolve) => process.stdin.once("end", resolve).once("close", resolve));
+        await server.connect(new StdioServerTransport());
+        // Ends when the MCP client goes away (stdin closes) or on Ctrl-C.
+        await Promise.race([io.untilInterrupted(), closed, stdinEnded]);
+        await server.close();
+      },
+    );
 
   program
     .command("demo")

@@ -36,7 +36,12 @@ export interface ClusterOptions {
 }
 
 /** Commands fail at once while disconnected instead of queueing; reconnection keeps trying every second at most. */
-const FAIL_FAST = { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2_000, retryStrategy: (attempt: number) => Math.min(100 * attempt, 1_000) };
+const FAIL_FAST = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  connectTimeout: 2_000,
+  retryStrategy: (attempt: number) => Math.min(100 * attempt, 1_000),
+};
 
 /** ioredis options from a redis:// or rediss:// URL. */
 function clientOptions(url: string): Record<string, unknown> {
@@ -65,9 +70,15 @@ export class RedisCluster {
 
   constructor(private readonly options: ClusterOptions) {
     const redis = options.redis;
-    const Connection = Bottleneck.IORedisConnection as unknown as new (options: object) => RedisCluster["connection"] & { on(event: string, listener: (error: Error) => void): void };
+    const Connection = Bottleneck.IORedisConnection as unknown as new (
+      options: object,
+    ) => RedisCluster["connection"] & { on(event: string, listener: (error: Error) => void): void };
     // A client the caller passed in stays theirs: the limiter works on its own duplicate of it.
-    const connection = new Connection("client" in redis ? { client: (redis.client as { duplicate(options: object): unknown }).duplicate(FAIL_FAST) } : { clientOptions: clientOptions(redis.url) });
+    const connection = new Connection(
+      "client" in redis
+        ? { client: (redis.client as { duplicate(options: object): unknown }).duplicate(FAIL_FAST) }
+        : { clientOptions: clientOptions(redis.url) },
+    );
     // Connectivity errors are reported through onChange; without a listener bottleneck would log nothing and lose them.
     connection.on("error", () => undefined);
     this.connection = connection;
@@ -124,7 +135,10 @@ export class RedisCluster {
       const onReady = () => done();
       const onAbort = () => done(signal!.reason as Error);
       const fail = (error: Error) => done(error);
-      const timer = setTimeout(() => done(new ClusterDownError(`no connection to redis within ${this.options.connectTimeoutMs}ms`)), this.options.connectTimeoutMs);
+      const timer = setTimeout(
+        () => done(new ClusterDownError(`no connection to redis within ${this.options.connectTimeoutMs}ms`)),
+        this.options.connectTimeoutMs,
+      );
       client.once("ready", onReady);
       signal?.addEventListener("abort", onAbort, { once: true });
       this.waiting.add(fail);
@@ -162,7 +176,9 @@ export class RedisCluster {
           });
         });
       // Settles once the slot is freed in Redis (a window after the answer), or has expired there.
-      const scheduled = this.bottleneck.schedule({ priority, expiration: this.options.expirationMs }, job).catch((error: unknown) => leave(new ClusterDownError(error instanceof Error ? error.message : String(error))));
+      const scheduled = this.bottleneck
+        .schedule({ priority, expiration: this.options.expirationMs }, job)
+        .catch((error: unknown) => leave(new ClusterDownError(error instanceof Error ? error.message : String(error))));
       this.holding.add(scheduled);
       void scheduled.then(() => this.holding.delete(scheduled));
     });

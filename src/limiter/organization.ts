@@ -48,7 +48,8 @@ export class OrganizationLimiter implements GladlyLimiter {
     this.perSecond = positive(options.perSecond ?? 10, "perSecond");
     const adaptive = options.adaptive ?? true;
     this.localShare = options.localShare ?? 0.25;
-    if (!(this.localShare > 0 && this.localShare <= 1)) throw new GladlyInputError("rateLimit.localShare", `must be more than 0 and at most 1, got ${options.localShare}`);
+    if (!(this.localShare > 0 && this.localShare <= 1))
+      throw new GladlyInputError("rateLimit.localShare", `must be more than 0 and at most 1, got ${options.localShare}`);
     this.failWithoutRedis = options.redisFallback === "fail";
     if (options.redisFallback !== undefined && options.redisFallback !== "local" && options.redisFallback !== "fail") {
       throw new GladlyInputError("rateLimit.redisFallback", `must be "local" or "fail", got ${JSON.stringify(options.redisFallback)}`);
@@ -73,7 +74,8 @@ export class OrganizationLimiter implements GladlyLimiter {
           onChange: (up, reason) => this.redisChanged(up, reason),
         });
       } catch (error) {
-        if ((error as { code?: string }).code === "MODULE_NOT_FOUND") throw new GladlyInputError("rateLimit.redis", "needs the ioredis package (npm install ioredis)");
+        if ((error as { code?: string }).code === "MODULE_NOT_FOUND")
+          throw new GladlyInputError("rateLimit.redis", "needs the ioredis package (npm install ioredis)");
         if (error instanceof TypeError) throw new GladlyInputError("rateLimit.redis", error.message);
         throw error;
       }
@@ -182,7 +184,8 @@ export class OrganizationLimiter implements GladlyLimiter {
 }
 
 function positive(value: number, name: string): number {
-  if (!(typeof value === "number" && value >= 1 && Number.isFinite(value))) throw new GladlyInputError(`rateLimit.${name}`, `must be a number of at least 1, got ${String(value)}`);
+  if (!(typeof value === "number" && value >= 1 && Number.isFinite(value)))
+    throw new GladlyInputError(`rateLimit.${name}`, `must be a number of at least 1, got ${String(value)}`);
   return value;
 }
 
@@ -206,7 +209,10 @@ function pacingSettings(options: RateLimitOptions): Record<string, unknown> {
  * the process as a whole under Gladly's limits. A client asking for different pacing settings is
  * refused rather than given a second budget that would double what the organization receives.
  */
-export function organizationLimiter(origin: string, options: RateLimitOptions & Pick<OrganizationLimiterOptions, "requestTimeoutMs" | "onStatus">): GladlyLimiter {
+export function organizationLimiter(
+  origin: string,
+  options: RateLimitOptions & Pick<OrganizationLimiterOptions, "requestTimeoutMs" | "onStatus">,
+): GladlyLimiter {
   if (options.limiter) return options.limiter;
   // Host names are case-insensitive: ACME and acme are one organization.
   const id = options.id ?? new URL(origin).origin;

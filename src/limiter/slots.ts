@@ -208,10 +208,13 @@ export class SlotPool {
     if (wakeAt === Infinity || wakeAt >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = wakeAt;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.pump();
-    }, Math.max(0, wakeAt - now) + 1);
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.pump();
+      },
+      Math.max(0, wakeAt - now) + 1,
+    );
   }
 }

@@ -10,7 +10,7 @@ import { retryAfterMs } from "../errors.ts";
 import type { Release } from "../limiter/slots.ts";
 import type { GladlyLimiter } from "../limiter/types.ts";
 import type { RetryOptions } from "./retry.ts";
-import type { Layer, Priority } from "./request.ts";
+import type { Answer, Layer, Priority } from "./request.ts";
 
 const PRIORITIES = { high: 2, normal: 5, low: 8 } as const;
 
@@ -45,7 +45,7 @@ export function rateLimitLayer(limiter: GladlyLimiter, apiBase: string, retry: R
     const budget = request.settings.retry === false ? undefined : (request.settings.retry?.maxElapsedMs ?? defaultBudget);
     const release = await limiter.acquire({ report, priority: priorityValue(request.settings.priority), signal: request.signal, maxWaitMs: budget ?? 60_000 });
     const sentAt = performance.now();
-    let answer;
+    let answer: Answer;
     try {
       answer = await next(request);
     } catch (error) {

@@ -24,12 +24,20 @@ export const redirectsLayer: Layer = async (first, next) => {
     const bodiless = request.method === "GET" || request.method === "HEAD";
     if (response.status !== 303 && !bodiless) return answer;
     if (hop >= MAX_REDIRECTS) {
-      throw new GladlyError(`${first.method} ${pathOf(first.url)}: more than ${MAX_REDIRECTS} redirects`, { status: response.status, method: first.method, url: first.url });
+      throw new GladlyError(`${first.method} ${pathOf(first.url)}: more than ${MAX_REDIRECTS} redirects`, {
+        status: response.status,
+        method: first.method,
+        url: first.url,
+      });
     }
     const from = new URL(request.url);
     const target = new URL(location, from);
     if (target.protocol !== "https:" && target.origin !== from.origin && !(isLoopback(target) && isLoopback(from))) {
-      throw new GladlyError(`${first.method} ${from.pathname}: refused a redirect to a non-https URL`, { status: response.status, method: first.method, url: first.url });
+      throw new GladlyError(`${first.method} ${from.pathname}: refused a redirect to a non-https URL`, {
+        status: response.status,
+        method: first.method,
+        url: first.url,
+      });
     }
     await response.body?.cancel();
     const { authorization, cookie, "content-type": _, ...kept } = request.headers;

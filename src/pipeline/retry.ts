@@ -37,7 +37,14 @@ const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "
  * POSTs that are safe to send twice although POST: adding a topic that is already there,
  * add/remove lists, redaction, and reads that happen to be POSTs (reports, a JWT).
  */
-const IDEMPOTENT_POSTS = new Set(["addTopicToConversation", "updateConversationFreeformTopics", "redactContent", "generateReport", "generateWorkSessionReport", "createUserIdentityJWT"]);
+const IDEMPOTENT_POSTS = new Set([
+  "addTopicToConversation",
+  "updateConversationFreeformTopics",
+  "redactContent",
+  "generateReport",
+  "generateWorkSessionReport",
+  "createUserIdentityJWT",
+]);
 
 /** Whether calling the operation twice is harmless (a create that takes an id is: the client chooses one). */
 export function operationIsIdempotent(op: OperationEntry): boolean {
@@ -65,7 +72,8 @@ function errorReason(error: unknown, idempotent: boolean): string | undefined {
   if (!idempotent || !(error instanceof Error)) return undefined;
   if (error instanceof AttemptTimeoutError) return error.message;
   // A limiter's refusal, or a mistake of the caller's, is final.
-  if (error instanceof WaitTooLongError || error instanceof LimiterUnavailableError || error instanceof GladlyError || error instanceof GladlyInputError) return undefined;
+  if (error instanceof WaitTooLongError || error instanceof LimiterUnavailableError || error instanceof GladlyError || error instanceof GladlyInputError)
+    return undefined;
   return `connection failed (${code ?? error.message})`;
 }
 
@@ -83,7 +91,10 @@ function answerReason({ response, body }: Answer, idempotent: boolean): string |
 export function retryLayer(clientOptions: RetryOptions | false, hooks: Hooks, random: () => number = Math.random): Layer {
   return async (request, next) => {
     const own = request.settings.retry;
-    const options = own === false || (own === undefined && clientOptions === false) ? { ...RETRY_DEFAULTS, maxRetries: 0 } : { ...RETRY_DEFAULTS, ...(clientOptions || {}), ...own };
+    const options =
+      own === false || (own === undefined && clientOptions === false)
+        ? { ...RETRY_DEFAULTS, maxRetries: 0 }
+        : { ...RETRY_DEFAULTS, ...(clientOptions || {}), ...own };
     const idempotent = isIdempotent(request);
     const started = performance.now();
     const mayRetry = (attempt: number, waitMs = 0) => attempt <= options.maxRetries && performance.now() - started + waitMs <= options.maxElapsedMs;

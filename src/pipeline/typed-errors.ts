@@ -24,7 +24,12 @@ export function typedError(cause: unknown, method: string, url: string, signal: 
   const where = `${method} ${pathOf(url)}`;
   if (signal?.aborted) return new GladlyAbortError(`${where}: aborted by the caller`, { method, url, cause: signal.reason });
   if (cause instanceof WaitTooLongError) {
-    return new GladlyRateLimitError(`${where}: ${cause.message} after a 429, longer than this call may wait`, { status: 429, method, url, retryAfter: cause.waitMs / 1000 });
+    return new GladlyRateLimitError(`${where}: ${cause.message} after a 429, longer than this call may wait`, {
+      status: 429,
+      method,
+      url,
+      retryAfter: cause.waitMs / 1000,
+    });
   }
   if (cause instanceof LimiterUnavailableError) return new GladlyLimiterError(`${where}: ${cause.message}`, { method, url, cause });
   return connectionError(cause, method, url, cause instanceof AttemptTimeoutError ? "timed out" : "request failed");

@@ -7,7 +7,16 @@ import { sleep } from "../sleep.ts";
 /** One line of `GET /events`: every event type Gladly streams, narrowable by `type`. */
 export type GladlyEvent = OperationTypes["getEvents"]["responses"][200]["content"]["application/x-jsonlines"];
 
-export const EVENT_ENTITIES = ["AGENT_AVAILABILITY", "AGENT_STATUS", "CONTACT", "CONVERSATION", "CUSTOMER", "CUSTOMER_PROFILE", "PAYMENT_REQUEST", "TASK"] as const;
+export const EVENT_ENTITIES = [
+  "AGENT_AVAILABILITY",
+  "AGENT_STATUS",
+  "CONTACT",
+  "CONVERSATION",
+  "CUSTOMER",
+  "CUSTOMER_PROFILE",
+  "PAYMENT_REQUEST",
+  "TASK",
+] as const;
 export type EventEntity = (typeof EVENT_ENTITIES)[number];
 
 /** The type prefixes each entity's events carry (CONVERSATION also covers CONVERSATION_ASSIGNEE/…, CONVERSATION_STATUS/…). */
@@ -40,7 +49,11 @@ function toMs(value: Time, name: string): number {
 function checkEntities(entities: readonly string[]): void {
   if (!Array.isArray(entities) || entities.length === 0) throw new GladlyInputError("entities", `name at least one of ${EVENT_ENTITIES.join(", ")}`);
   const unknown = entities.filter((e) => !(EVENT_ENTITIES as readonly string[]).includes(e));
-  if (unknown.length) throw new GladlyInputError("entities", `${unknown.join(", ")} ${unknown.length > 1 ? "are not entities" : "is not an entity"}; use ${EVENT_ENTITIES.join(", ")}`);
+  if (unknown.length)
+    throw new GladlyInputError(
+      "entities",
+      `${unknown.join(", ")} ${unknown.length > 1 ? "are not entities" : "is not an entity"}; use ${EVENT_ENTITIES.join(", ")}`,
+    );
 }
 
 export interface IterateEventsOptions<E extends EventEntity> extends Pick<CallOptions, "signal" | "priority" | "timeout"> {
@@ -96,10 +109,13 @@ function decodeCursor(text: string): Cursor {
   throw new GladlyInputError("cursor", "is not a cursor from events.tail");
 }
 
-
 /** Only what a request takes: the helpers' own options (windowMs, onCursor, …) stay out of it. */
 function pickCallOptions(options: Pick<CallOptions, "signal" | "priority" | "timeout">): Pick<CallOptions, "signal" | "priority" | "timeout"> {
-  return { ...(options.signal && { signal: options.signal }), ...(options.priority !== undefined && { priority: options.priority }), ...(options.timeout !== undefined && { timeout: options.timeout }) };
+  return {
+    ...(options.signal && { signal: options.signal }),
+    ...(options.priority !== undefined && { priority: options.priority }),
+    ...(options.timeout !== undefined && { timeout: options.timeout }),
+  };
 }
 
 export function createEventHelpers(ctx: OperationContext) {
@@ -109,7 +125,12 @@ export function createEventHelpers(ctx: OperationContext) {
     to: number,
     { maxLineBytes, ...options }: Pick<CallOptions, "signal" | "priority" | "timeout"> & { maxLineBytes?: number },
   ): AsyncGenerator<EventOf<E>> {
-    const response = await openStream(ctx, "getEvents", { entities: [...entities], startAt: new Date(from).toISOString(), endAt: new Date(to).toISOString() }, pickCallOptions(options));
+    const response = await openStream(
+      ctx,
+      "getEvents",
+      { entities: [...entities], startAt: new Date(from).toISOString(), endAt: new Date(to).toISOString() },
+      pickCallOptions(options),
+    );
     yield* jsonLines<EventOf<E>>(response, "GET", maxLineBytes === undefined ? {} : { maxLineBytes });
   }
 
@@ -124,7 +145,8 @@ export function createEventHelpers(ctx: OperationContext) {
     const now = Date.now();
     const start = toMs(options.startAt, "startAt");
     const end = options.endAt === undefined ? now : toMs(options.endAt, "endAt");
-    if (start < now - DAY_MS) throw new GladlyInputError("startAt", `${new Date(start).toISOString()} is more than 24 hours ago; Gladly keeps events for 24 hours`);
+    if (start < now - DAY_MS)
+      throw new GladlyInputError("startAt", `${new Date(start).toISOString()} is more than 24 hours ago; Gladly keeps events for 24 hours`);
     if (end < start) throw new GladlyInputError("endAt", "is before startAt");
     const step = options.windowMs ?? 3_600_000;
     if (!(step > 0)) throw new GladlyInputError("windowMs", "must be a positive number of milliseconds");
@@ -153,8 +175,11 @@ export function createEventHelpers(ctx: OperationContext) {
     checkMaxLineBytes(options.maxLineBytes);
     const lag = options.lagMs ?? EVENT_LAG_MS;
     const interval = options.intervalMs ?? 5000;
-    const start = options.cursor ? decodeCursor(options.cursor) : { v: 1 as const, from: options.since === undefined ? Date.now() - lag : toMs(options.since, "since"), seen: [] };
-    if (start.from < Date.now() - DAY_MS) throw new GladlyInputError(options.cursor ? "cursor" : "since", "is more than 24 hours ago; Gladly keeps events for 24 hours");
+    const start = options.cursor
+      ? decodeCursor(options.cursor)
+      : { v: 1 as const, from: options.since === undefined ? Date.now() - lag : toMs(options.since, "since"), seen: [] };
+    if (start.from < Date.now() - DAY_MS)
+      throw new GladlyInputError(options.cursor ? "cursor" : "since", "is more than 24 hours ago; Gladly keeps events for 24 hours");
     // `from` is where the next request starts; `seen`, the ids already yielded at or after it.
     const state = { from: start.from, seen: new Set(start.seen) };
     const signal = options.signal;

@@ -36,7 +36,6 @@ export interface DownloadProgress {
   files: number;
 }
 
-
 export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOperations["export"]) {
   /** The records of one export file, parsed as the NDJSON arrives: constant memory at any size. */
   async function* readFile<F extends string>(
@@ -50,14 +49,19 @@ export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOper
   }
 
   /** Every job updated between `startAt` and `endAt`, walking Gladly's 14-day limit in windows. */
-  async function* jobsBetween(options: { startAt: Date | string; endAt?: Date | string; status?: NonNullable<ExportJob["status"]> } & Pick<CallOptions, "signal">): AsyncGenerator<ExportJob> {
+  async function* jobsBetween(
+    options: { startAt: Date | string; endAt?: Date | string; status?: NonNullable<ExportJob["status"]> } & Pick<CallOptions, "signal">,
+  ): AsyncGenerator<ExportJob> {
     const start = new Date(options.startAt).getTime();
     const end = options.endAt === undefined ? Date.now() : new Date(options.endAt).getTime();
     if (Number.isNaN(start) || Number.isNaN(end)) throw new GladlyInputError(Number.isNaN(start) ? "startAt" : "endAt", "is not a date or an ISO 8601 time");
     const seen = new Set<string>();
     for (let from = start; from < end; from += WINDOW_MS) {
       const to = Math.min(end, from + WINDOW_MS);
-      const jobs = await exportOps.findJobs({ startAt: new Date(from).toISOString(), endAt: new Date(to).toISOString(), ...(options.status && { status: options.status }) }, options.signal ? { signal: options.signal } : {});
+      const jobs = await exportOps.findJobs(
+        { startAt: new Date(from).toISOString(), endAt: new Date(to).toISOString(), ...(options.status && { status: options.status }) },
+        options.signal ? { signal: options.signal } : {},
+      );
       for (const job of jobs) {
         if (job.id && seen.has(job.id)) continue;
         if (job.id) seen.add(job.id);
@@ -67,15 +71,23 @@ export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOper
   }
 
   /** Polls a job (with backoff, abortable) until it completes; a failed job throws. */
-  async function waitForJob(jobId: string, options: { signal?: AbortSignal; intervalMs?: number; maxIntervalMs?: number; timeoutMs?: number } = {}): Promise<ExportJob> {
+  async function waitForJob(
+    jobId: string,
+    options: { signal?: AbortSignal; intervalMs?: number; maxIntervalMs?: number; timeoutMs?: number } = {},
+  ): Promise<ExportJob> {
     const started = Date.now();
     let interval = options.intervalMs ?? 2000;
     for (;;) {
       const job = await exportOps.getJob({ jobId }, options.signal ? { signal: options.signal } : {});
       if (job.status === "COMPLETED") return job;
-      if (job.status === "FAILED") throw new GladlyError(`export job ${jobId} failed`, { method: "GET", url: `${ctx.baseUrl}/export/jobs/${encodeURIComponent(jobId)}`, body: job });
+      if (job.status === "FAILED")
+        throw new GladlyError(`export job ${jobId} failed`, { method: "GET", url: `${ctx.baseUrl}/export/jobs/${encodeURIComponent(jobId)}`, body: job });
       if (options.timeoutMs !== undefined && Date.now() - started + interval > options.timeoutMs) {
-        throw new GladlyError(`export job ${jobId} did not complete within ${options.timeoutMs}ms (status ${job.status ?? "unknown"})`, { method: "GET", url: `${ctx.baseUrl}/export/jobs/${encodeURIComponent(jobId)}`, body: job });
+        throw new GladlyError(`export job ${jobId} did not complete within ${options.timeoutMs}ms (status ${job.status ?? "unknown"})`, {
+          method: "GET",
+          url: `${ctx.baseUrl}/export/jobs/${encodeURIComponent(jobId)}`,
+          body: job,
+        });
       }
       await sleep(interval, options.signal);
       interval = Math.min(options.maxIntervalMs ?? 30_000, interval * 1.5);
@@ -87,21 +99,41 @@ export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOper
    * complete, so a failed or aborted download never leaves a partial file under the real name;
    * run it again and it resumes from the partial file where the server serves byte ranges.
    */
-  async function downloadJob(jobId: string, dir: string, options: { onProgress?: (progress: DownloadProgress) => void; signal?: AbortSignal } = {}): Promise<string[]> {
+  async function downloadJob(
+    jobId: string,
+    dir: string,
+    options: { onProgress?: (progress: DownloadProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<string[]> {
     const job = await exportOps.getJob({ jobId }, options.signal ? { signal: options.signal } : {});
     const files = job.files ?? [];
-    for (const file of files) if (file.includes("/") || file.includes("\\") || file === ".." || file === ".") throw new GladlyInputError("filename", `${JSON.stringify(file)} is not a plain file name`);
+    for (const file of files)
+      if (file.includes("/") || file.includes("\\") || file === ".." || file === ".")
+        throw new GladlyInputError("filename", `${JSON.stringify(file)} is not a plain file name`);
     const { fs, path } = await fileSystem("export.downloadJob", "Read each file with export.readFile() instead.");
     await fs.mkdir(dir, { recursive: true });
     const saved: string[] = [];
     for (const [index, file] of files.entries()) {
       const target = path.join(dir, file);
       const partial = path.join(dir, `.${file}.partial`);
-      const have = await fs.stat(partial).then((s) => s.size, () => 0);
-      const response = await openStream(ctx, "getFile", { jobId, filename: file }, { ...(options.signal && { signal: options.signal }), ...(have > 0 && { headers: { Range: `bytes=${have}-` } }) });
+      const have = await fs.stat(partial).then(
+        (s) => s.size,
+        () => 0,
+      );
+      const response = await openStream(
+        ctx,
+        "getFile",
+        { jobId, filename: file },
+        { ...(options.signal && { signal: options.signal }), ...(have > 0 && { headers: { Range: `bytes=${have}-` } }) },
+      );
       const resumed = response.status === 206;
       const length = Number(response.headers.get("content-length") ?? NaN);
-      const progress: DownloadProgress = { file, bytes: resumed ? have : 0, totalBytes: Number.isFinite(length) ? length + (resumed ? have : 0) : undefined, filesDone: index, files: files.length };
+      const progress: DownloadProgress = {
+        file,
+        bytes: resumed ? have : 0,
+        totalBytes: Number.isFinite(length) ? length + (resumed ? have : 0) : undefined,
+        filesDone: index,
+        files: files.length,
+      };
       const handle = await fs.open(partial, resumed ? "a" : "w");
       try {
         const body = response.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });

@@ -18,7 +18,11 @@ export async function fileSystem(feature: string, instead: string): Promise<File
     const path = await import("node:path");
     return { fs, path };
   } catch (cause) {
-    throw new GladlyMissingDependencyError("node:fs/promises", `${feature} writes files, which needs node:fs/promises (Node.js, Bun, Deno); this runtime has none. ${instead}`, { cause });
+    throw new GladlyMissingDependencyError(
+      "node:fs/promises",
+      `${feature} writes files, which needs node:fs/promises (Node.js, Bun, Deno); this runtime has none. ${instead}`,
+      { cause },
+    );
   }
 }
 
@@ -26,7 +30,12 @@ export async function fileSystem(feature: string, instead: string): Promise<File
  * Writes a body to an open file as it arrives, reporting each chunk; an abort or a body that
  * breaks off rejects, cancelling the body.
  */
-export async function writeBody(body: ReadableStream<Uint8Array>, file: import("node:fs/promises").FileHandle, onChunk: (bytes: number) => void, signal?: AbortSignal): Promise<void> {
+export async function writeBody(
+  body: ReadableStream<Uint8Array>,
+  file: import("node:fs/promises").FileHandle,
+  onChunk: (bytes: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   const reader = body.getReader();
   const onAbort = () => void reader.cancel(signal?.reason).catch(() => undefined);
   signal?.addEventListener("abort", onAbort, { once: true });

@@ -17,7 +17,10 @@ export class GladlyStreamError extends GladlyError {
   readonly excerpt: string;
   /** `not-json`: the line does not parse; `too-long`: it passed `maxLineBytes` (the rest was not read). */
   readonly reason: "not-json" | "too-long";
-  constructor(message: string, init: { url: string; method: string; status: number; line: number; excerpt: string; reason?: "not-json" | "too-long"; cause?: unknown }) {
+  constructor(
+    message: string,
+    init: { url: string; method: string; status: number; line: number; excerpt: string; reason?: "not-json" | "too-long"; cause?: unknown },
+  ) {
     super(message, init);
     this.line = init.line;
     this.excerpt = init.excerpt;
@@ -61,7 +64,8 @@ function firstBytes(parts: Uint8Array[], count: number): Uint8Array {
 
 export function checkMaxLineBytes(value: number | undefined): number {
   if (value === undefined) return DEFAULT_MAX_LINE_BYTES;
-  if (!(Number.isInteger(value) && value > 0) && value !== Number.POSITIVE_INFINITY) throw new GladlyInputError("maxLineBytes", `must be a positive whole number of bytes, got ${String(value)}`);
+  if (!(Number.isInteger(value) && value > 0) && value !== Number.POSITIVE_INFINITY)
+    throw new GladlyInputError("maxLineBytes", `must be a positive whole number of bytes, got ${String(value)}`);
   return value;
 }
 
@@ -96,7 +100,10 @@ export async function* lines(body: ReadableStream<Uint8Array>, options: LineOpti
     (number === 0 ? first : later).decode(); // reset after the deliberately cut-off decode
     const line = number + 1;
     const source = options.source ?? { url: "", method: "GET", status: 200 };
-    return new GladlyStreamError(`${source.method} ${source.url ? pathOf(source.url) : "body"}: line ${line} is longer than ${max} bytes (maxLineBytes); stopped reading`, { ...source, line, excerpt, reason: "too-long" });
+    return new GladlyStreamError(
+      `${source.method} ${source.url ? pathOf(source.url) : "body"}: line ${line} is longer than ${max} bytes (maxLineBytes); stopped reading`,
+      { ...source, line, excerpt, reason: "too-long" },
+    );
   };
   try {
     for (;;) {

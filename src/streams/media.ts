@@ -39,7 +39,8 @@ export function createMediaHelpers(ctx: OperationContext) {
     const response = await openStream(ctx, "getAttachment", args, { ...options, followRedirects: false });
     await response.body?.cancel();
     const location = response.headers.get("location");
-    if (!location) throw new GladlyError(`GET attachment ${args.attachmentId}: no redirect to the file`, { status: response.status, method: "GET", url: response.url });
+    if (!location)
+      throw new GladlyError(`GET attachment ${args.attachmentId}: no redirect to the file`, { status: response.status, method: "GET", url: response.url });
     return new URL(location, response.url || ctx.baseUrl).toString();
   }
 

@@ -43,7 +43,10 @@ export function createReportHelpers(ctx: OperationContext) {
       return toReportStream(await openStream(ctx, "generateReport", args as Record<string, unknown>, options));
     },
     /** The work-session events report, streamed the same way. */
-    async openWorkSessionEvents(args: OperationArgs<"generateWorkSessionReport">, options: Pick<CallOptions, "signal" | "priority" | "timeout"> = {}): Promise<ReportStream> {
+    async openWorkSessionEvents(
+      args: OperationArgs<"generateWorkSessionReport">,
+      options: Pick<CallOptions, "signal" | "priority" | "timeout"> = {},
+    ): Promise<ReportStream> {
       return toReportStream(await openStream(ctx, "generateWorkSessionReport", args as Record<string, unknown>, options));
     },
   };

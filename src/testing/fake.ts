@@ -178,7 +178,9 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
     } else if (reply.text !== undefined) {
       res.writeHead(reply.status, { "Content-Type": reply.contentType ?? "text/plain" }).end(reply.text);
     } else if (reply.bytes !== undefined) {
-      res.writeHead(reply.status, { "Content-Type": reply.contentType ?? "application/octet-stream", "Content-Length": String(reply.bytes.length) }).end(reply.bytes);
+      res
+        .writeHead(reply.status, { "Content-Type": reply.contentType ?? "application/octet-stream", "Content-Length": String(reply.bytes.length) })
+        .end(reply.bytes);
     } else {
       res.writeHead(reply.status).end();
     }
@@ -186,7 +188,11 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
 
   const fail = (error: FakeHttpError): Reply => ({ status: error.status, json: { errors: error.errors }, headers: error.headers });
 
-  async function answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<{ reply?: Reply; operationId?: string; fault?: Fault; dropped?: boolean }> {
+  async function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): Promise<{ reply?: Reply; operationId?: string; fault?: Fault; dropped?: boolean }> {
     const method = req.method ?? "GET";
     const pathname = url.pathname;
 
@@ -196,14 +202,22 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
       const id = decodeOrUndefined(file[1]!);
       const attachment = id === undefined ? undefined : state.attachments.get(id);
       if (!attachment || !url.searchParams.get("signature")) return { reply: { status: 404, text: "not found" } };
-      return { reply: { status: 200, bytes: attachment.bytes, contentType: attachment.contentType, headers: { "Content-Disposition": `attachment; filename="${attachment.filename}"` } } };
+      return {
+        reply: {
+          status: 200,
+          bytes: attachment.bytes,
+          contentType: attachment.contentType,
+          headers: { "Content-Disposition": `attachment; filename="${attachment.filename}"` },
+        },
+      };
     }
 
     const route = matchFakeRoute(method === "OPTIONS" ? String(req.headers["access-control-request-method"] ?? "GET") : method, pathname);
     if ("malformed" in route) return { reply: { status: 400, json: { errors: [{ code: "invalid", detail: route.malformed }] } } };
     const op = route.op;
     if (op && !op.auth) corsHeaders(req, res);
-    if (method === "OPTIONS") return { reply: op && !op.auth ? { status: 204 } : { status: 404, json: { errors: [{ code: "not_exist", detail: `no route for ${pathname}` }] } } };
+    if (method === "OPTIONS")
+      return { reply: op && !op.auth ? { status: 204 } : { status: 404, json: { errors: [{ code: "not_exist", detail: `no route for ${pathname}` }] } } };
 
     const fault = faults.take({ method, path: pathname, ...(op && { template: op.path, operationId: op.operationId }) });
     if (fault?.delayMs) await sleep(fault.delayMs);
@@ -215,7 +229,14 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
     if (fault?.status !== undefined) {
       const detail = fault.status === 429 ? "rate limit exceeded" : `injected ${fault.status}`;
       const headers = fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : undefined;
-      return { reply: { status: fault.status, json: { errors: [{ code: fault.status === 429 ? "rate_limited" : "temporary_failure", detail }] }, ...(headers && { headers }) }, ...(op && { operationId: op.operationId }) };
+      return {
+        reply: {
+          status: fault.status,
+          json: { errors: [{ code: fault.status === 429 ? "rate_limited" : "temporary_failure", detail }] },
+          ...(headers && { headers }),
+        },
+        ...(op && { operationId: op.operationId }),
+      };
     }
 
     if (!op) {
@@ -227,22 +248,50 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
       const admitted = perSecond.take();
       rateHeaders(res);
       if (!admitted.ok) {
-        return { operationId: op.operationId, reply: { status: 429, json: { errors: [{ code: "rate_limited", detail: `more than ${perSecond.limit} requests per second` }] }, headers: { "Retry-After": String(Math.max(1, Math.ceil(admitted.retryAfterMs / 1000))) } } };
+        return {
+          operationId: op.operationId,
+          reply: {
+            status: 429,
+            json: { errors: [{ code: "rate_limited", detail: `more than ${perSecond.limit} requests per second` }] },
+            headers: { "Retry-After": String(Math.max(1, Math.ceil(admitted.retryAfterMs / 1000))) },
+          },
+        };
       }
     }
 
     if (op.auth && !safeEqual(req.headers.authorization ?? "", expectedAuth)) {
-      return { operationId: op.operationId, reply: { status: 401, json: { errors: [{ code: "unauthorized", detail: "missing or invalid credentials" }] }, headers: { "WWW-Authenticate": 'Basic realm="Gladly"' } } };
+      return {
+        operationId: op.operationId,
+        reply: {
+          status: 401,
+          json: { errors: [{ code: "unauthorized", detail: "missing or invalid credentials" }] },
+          headers: { "WWW-Authenticate": 'Basic realm="Gladly"' },
+        },
+      };
     }
 
     const isReport = op.group === "reports";
     if (isReport && limits) {
       if (reportsInFlight >= limits.reportsConcurrent) {
-        return { operationId: op.operationId, reply: { status: 429, json: { errors: [{ code: "rate_limited", detail: `at most ${limits.reportsConcurrent} reports at a time` }] }, headers: { "Retry-After": "1" } } };
+        return {
+          operationId: op.operationId,
+          reply: {
+            status: 429,
+            json: { errors: [{ code: "rate_limited", detail: `at most ${limits.reportsConcurrent} reports at a time` }] },
+            headers: { "Retry-After": "1" },
+          },
+        };
       }
       const admitted = reportsPerMinute!.take();
       if (!admitted.ok) {
-        return { operationId: op.operationId, reply: { status: 429, json: { errors: [{ code: "rate_limited", detail: `more than ${limits.reportsPerMinute} reports per minute` }] }, headers: { "Retry-After": String(Math.ceil(admitted.retryAfterMs / 1000)) } } };
+        return {
+          operationId: op.operationId,
+          reply: {
+            status: 429,
+            json: { errors: [{ code: "rate_limited", detail: `more than ${limits.reportsPerMinute} reports per minute` }] },
+            headers: { "Retry-After": String(Math.ceil(admitted.retryAfterMs / 1000)) },
+          },
+        };
       }
     }
 
@@ -251,7 +300,8 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
       const raw = await readBody(req, maxBodyBytes);
       let body: unknown;
       if (raw.length) {
-        if (!String(req.headers["content-type"] ?? "").includes("json")) throw new FakeHttpError(400, [{ code: "invalid", detail: "request body must be JSON (Content-Type: application/json)" }]);
+        if (!String(req.headers["content-type"] ?? "").includes("json"))
+          throw new FakeHttpError(400, [{ code: "invalid", detail: "request body must be JSON (Content-Type: application/json)" }]);
         try {
           body = JSON.parse(raw.toString("utf8"));
         } catch {
@@ -260,13 +310,22 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
       }
       const query = queryObject(op, url.searchParams);
       const unknown = unknownProperties(op, body);
-      if (!options.strict) for (const { attr = "body", detail } of unknown) warnings.push({ method, path: pathname, operationId: op.operationId, attr, detail });
+      if (!options.strict)
+        for (const { attr = "body", detail } of unknown) warnings.push({ method, path: pathname, operationId: op.operationId, attr, detail });
       const problems = [...validateQuery(op, query), ...validateBody(op, body), ...(options.strict ? unknown : [])];
       if (problems.length) throw new FakeHttpError(400, problems);
       const handler = handlerFor(op.operationId);
       if (!handler) throw new FakeHttpError(501, [{ code: "temporary_failure", detail: `${op.operationId} is not implemented by the fake` }]);
       if (isReport && options.reportLatencyMs) await sleep(options.reportLatencyMs);
-      const reply = await handler({ state, op, params: (route as { params: Record<string, string> }).params, query, body: body as never, origin, headers: req.headers });
+      const reply = await handler({
+        state,
+        op,
+        params: (route as { params: Record<string, string> }).params,
+        query,
+        body: body as never,
+        origin,
+        headers: req.headers,
+      });
       return { reply, operationId: op.operationId, ...(fault && { fault }) };
     } catch (error) {
       if (error instanceof FakeHttpError) return { reply: fail(error), operationId: op.operationId };
@@ -286,7 +345,8 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
       requests.push({ method: req.method ?? "GET", path: req.url ?? "", operationId: undefined, status: 400, at: Date.now(), receivedAt });
       return;
     }
-    const record = (status: number, operationId?: string) => requests.push({ method: req.method ?? "GET", path: url.pathname, operationId, status, at: Date.now(), receivedAt });
+    const record = (status: number, operationId?: string) =>
+      requests.push({ method: req.method ?? "GET", path: url.pathname, operationId, status, at: Date.now(), receivedAt });
     try {
       const { reply, operationId, fault, dropped } = await answer(req, res, url);
       if (dropped || !reply) {
@@ -320,7 +380,10 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
         record(499, operationId);
         return;
       }
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": JSON_TYPE }).end(errorBody([{ code: "temporary_failure", detail: `fake Gladly failed: ${(error as Error).message}` }]));
+      if (!res.headersSent)
+        res
+          .writeHead(500, { "Content-Type": JSON_TYPE })
+          .end(errorBody([{ code: "temporary_failure", detail: `fake Gladly failed: ${(error as Error).message}` }]));
       record(500, operationId);
     }
   }
@@ -328,7 +391,8 @@ export async function startFakeGladly(options: FakeGladlyOptions = {}): Promise<
   // A test tool must never die on its input: whatever escapes serve() ends this request, not the process.
   const server = createServer((req, res) => {
     serve(req, res, performance.now()).catch(() => {
-      if (!res.headersSent && !res.destroyed) res.writeHead(500, { "Content-Type": JSON_TYPE }).end(errorBody([{ code: "temporary_failure", detail: "fake Gladly failed" }]));
+      if (!res.headersSent && !res.destroyed)
+        res.writeHead(500, { "Content-Type": JSON_TYPE }).end(errorBody([{ code: "temporary_failure", detail: "fake Gladly failed" }]));
       else req.socket.destroy();
     });
   });

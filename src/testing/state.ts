@@ -106,7 +106,13 @@ export class FakeState {
     this.eventLagMs = options.eventLagMs ?? 0;
     this.random = seededRandom(options.seed ?? 1);
     this.newId = idGenerator(this.random);
-    this.organization = { id: this.newId(), name: "Fake Gladly", loginDomain: "fake.gladly.test", timezone: "America/Los_Angeles", gladlyUrl: "https://fake.gladly.test" };
+    this.organization = {
+      id: this.newId(),
+      name: "Fake Gladly",
+      loginDomain: "fake.gladly.test",
+      timezone: "America/Los_Angeles",
+      gladlyUrl: "https://fake.gladly.test",
+    };
     seed(this);
   }
 
@@ -169,7 +175,15 @@ export class FakeState {
   openConversation(customerId: string): Conversation {
     const open = [...this.conversations.values()].find((c) => c.customerId === customerId && c.status !== "CLOSED");
     if (open) return open;
-    const conversation: Conversation = { id: this.newId(), customerId, inboxId: this.defaultInboxId, status: "OPEN", createdAt: this.now(), topicIds: [], customAttributes: [] };
+    const conversation: Conversation = {
+      id: this.newId(),
+      customerId,
+      inboxId: this.defaultInboxId,
+      status: "OPEN",
+      createdAt: this.now(),
+      topicIds: [],
+      customAttributes: [],
+    };
     this.conversations.set(conversation.id, conversation);
     this.emit("CONVERSATION/CREATED", { customerId, conversationId: conversation.id, context: {} });
     return conversation;
@@ -216,7 +230,14 @@ function seed(state: FakeState): void {
     state.topics.set(id, { id, name, disabled: false });
   }
   const attributeId = state.newId();
-  state.customAttributes.set(attributeId, { id: attributeId, key: "ORDER_ID", label: "Order ID", deactivated: false, createdAt: at, createdBy: state.apiUserId });
+  state.customAttributes.set(attributeId, {
+    id: attributeId,
+    key: "ORDER_ID",
+    label: "Order ID",
+    deactivated: false,
+    createdAt: at,
+    createdBy: state.apiUserId,
+  });
 
   const hoursId = state.newId();
   const day = [{ start: "09:00", stop: "17:00" }];
@@ -253,7 +274,13 @@ function seed(state: FakeState): void {
   }
 
   const scheduleId = state.newId();
-  state.exportSchedules.set(scheduleId, { id: scheduleId, frequency: "DAILY", type: "CONVERSATIONS", nextStartAt: new Date(state.clock.now() + 86_400_000).toISOString(), updatedAt: at });
+  state.exportSchedules.set(scheduleId, {
+    id: scheduleId,
+    frequency: "DAILY",
+    type: "CONVERSATIONS",
+    nextStartAt: new Date(state.clock.now() + 86_400_000).toISOString(),
+    updatedAt: at,
+  });
   const jobId = state.newId();
   state.exportJobs.set(jobId, {
     id: jobId,
@@ -265,7 +292,11 @@ function seed(state: FakeState): void {
   });
 
   // One customer with a recorded call, so media, transcripts and attachments have something to serve.
-  const customer = state.createCustomer({ name: "Martha Williams", emails: [{ original: "martha.williams@example.com", primary: true }], phones: [{ original: "+14155550100", regionCode: "US", type: "MOBILE", primary: true }] });
+  const customer = state.createCustomer({
+    name: "Martha Williams",
+    emails: [{ original: "martha.williams@example.com", primary: true }],
+    phones: [{ original: "+14155550100", regionCode: "US", type: "MOBILE", primary: true }],
+  });
   const conversation = state.openConversation(customer.id);
   const callId = state.newId();
   state.items.set(callId, {
@@ -274,7 +305,16 @@ function seed(state: FakeState): void {
     conversationId: conversation.id,
     timestamp: at,
     initiator: { id: customer.id, type: "CUSTOMER" },
-    content: { type: "PHONE_CALL", from: "+14155550100", to: "+14155550199", startedAt: at, answeredAt: at, completedAt: at, recordingStatus: "AVAILABLE", recordingDuration: 42 },
+    content: {
+      type: "PHONE_CALL",
+      from: "+14155550100",
+      to: "+14155550199",
+      startedAt: at,
+      answeredAt: at,
+      completedAt: at,
+      recordingStatus: "AVAILABLE",
+      recordingDuration: 42,
+    },
   });
   const chatId = state.newId();
   state.items.set(chatId, {

@@ -33,12 +33,16 @@ function shapeOf(schemas: JsonObject[]): Shape {
     if (!isObject(raw)) return;
     const schema = resolve(raw);
     // An unresolvable reference: nothing is known about it, so nothing can be called unknown.
-    if (!schema) return void (shape.open = true);
+    if (!schema) {
+      shape.open = true;
+      return;
+    }
     if (seen.has(schema)) return;
     seen.add(schema);
     if (isObject(schema.properties)) {
       shape.declaresObject = true;
-      for (const [name, property] of Object.entries(schema.properties)) if (isObject(property)) shape.properties.set(name, [...(shape.properties.get(name) ?? []), property]);
+      for (const [name, property] of Object.entries(schema.properties))
+        if (isObject(property)) shape.properties.set(name, [...(shape.properties.get(name) ?? []), property]);
     }
     if (schema.additionalProperties !== undefined && schema.additionalProperties !== false) shape.open = true;
     if (schema.patternProperties !== undefined) shape.open = true;
@@ -77,7 +81,10 @@ function distance(a: string, b: string): number {
 function suggestion(name: string, known: string[]): string | undefined {
   const near = known.filter((k) => distance(name, k) <= 2).sort((a, b) => distance(name, a) - distance(name, b));
   if (near.length) return near[0];
-  const prefixed = known.map((k) => ({ k, n: commonPrefix(name, k) })).filter(({ n }) => n >= 4).sort((a, b) => b.n - a.n);
+  const prefixed = known
+    .map((k) => ({ k, n: commonPrefix(name, k) }))
+    .filter(({ n }) => n >= 4)
+    .sort((a, b) => b.n - a.n);
   return prefixed[0]?.k;
 }
 
@@ -100,7 +107,11 @@ function walk(value: unknown, schemas: JsonObject[], path: string[], out: ErrorD
     const known = [...shape.properties.keys()].sort();
     const meant = suggestion(name, known);
     const where = path.length ? `in ${path.join(".")}` : "of the body";
-    out.push({ attr, code: "invalid", detail: `${attr} is not a property ${where}${meant ? `; did you mean ${[...path, meant].join(".")}?` : ""} (known: ${known.join(", ")})` });
+    out.push({
+      attr,
+      code: "invalid",
+      detail: `${attr} is not a property ${where}${meant ? `; did you mean ${[...path, meant].join(".")}?` : ""} (known: ${known.join(", ")})`,
+    });
   }
 }
 

@@ -22,7 +22,8 @@ function prepare(node: Json, forRequest: boolean): Json {
     // Gladly answers `blank` for a required string that is empty, not only for a missing one.
     for (const name of out.required) {
       const property = properties[name as string];
-      if (isObject(property) && property.type === "string" && property.minLength === undefined && property.enum === undefined) properties[name as string] = { ...property, minLength: 1 };
+      if (isObject(property) && property.type === "string" && property.minLength === undefined && property.enum === undefined)
+        properties[name as string] = { ...property, minLength: 1 };
     }
   }
   return out;
@@ -64,7 +65,10 @@ function compiled(key: string, ajv: InstanceType<typeof Ajv.default>, schema: Js
 }
 
 function attrOf(error: ErrorObject): string {
-  const path = error.instancePath.split("/").filter(Boolean).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const path = error.instancePath
+    .split("/")
+    .filter(Boolean)
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   if (error.keyword === "required") path.push((error.params as { missingProperty: string }).missingProperty);
   return path.filter((p) => !/^\d+$/.test(p)).join(".");
 }
@@ -80,8 +84,10 @@ function toDetails(errors: ErrorObject[] | null | undefined): ErrorDetail[] {
     if (error.keyword === "required") detail = { attr, code: "blank", detail: `${attr} cannot be blank` };
     else if (error.keyword === "maxLength" || error.keyword === "maxItems") {
       detail = { attr, code: "too_long", detail: `${attr} cannot be longer than ${(error.params as { limit: number }).limit}` };
-    } else if (error.keyword === "minLength" && (error.params as { limit: number }).limit === 1) detail = { attr, code: "blank", detail: `${attr} cannot be blank` };
-    else if (error.keyword === "enum") detail = { attr, code: "invalid", detail: `${attr} must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(", ")}` };
+    } else if (error.keyword === "minLength" && (error.params as { limit: number }).limit === 1)
+      detail = { attr, code: "blank", detail: `${attr} cannot be blank` };
+    else if (error.keyword === "enum")
+      detail = { attr, code: "invalid", detail: `${attr} must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(", ")}` };
     else detail = { attr, code: "invalid", detail: `${attr} ${error.message ?? "is invalid"}` };
     if (!details.has(attr)) details.set(attr, detail);
   }

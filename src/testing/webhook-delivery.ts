@@ -35,7 +35,8 @@ export class WebhookDelivery {
     }
     if (!isLoopback(url)) return 0;
     const headers: Record<string, string> = { "Content-Type": "application/json", ...webhook.headers };
-    if (webhook.credentials) headers.Authorization = `Basic ${Buffer.from(`${webhook.credentials.username}:${webhook.credentials.password}`).toString("base64")}`;
+    if (webhook.credentials)
+      headers.Authorization = `Basic ${Buffer.from(`${webhook.credentials.username}:${webhook.credentials.password}`).toString("base64")}`;
     try {
       const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(payload), signal: AbortSignal.timeout(15_000) });
       await response.body?.cancel();

@@ -23,9 +23,13 @@ async function freePort(): Promise<number> {
 /** A real redis-server on 127.0.0.1 and a free port, with nothing persisted. `.ci/run` installs it. */
 export async function startRedis(port?: number): Promise<RedisServer> {
   port ??= await freePort();
-  const child: ChildProcess = spawn(serviceCommand("redis-server"), ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    serviceCommand("redis-server"),
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     let output = "";
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);

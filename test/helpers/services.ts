@@ -75,11 +75,17 @@ export class MissingServiceError extends Error {
  * GLADLY_REQUIRE_SERVICES=1 a missing program throws instead, failing the suite.
  * Call it at the top of a test file and guard the suite with `describe.skipIf(!path)`.
  */
-export function requireService(name: ServiceName, suite: string, env: NodeJS.ProcessEnv = process.env, write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): string | undefined {
+export function requireService(
+  name: ServiceName,
+  suite: string,
+  env: NodeJS.ProcessEnv = process.env,
+  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): string | undefined {
   const lookup = findService(name, env);
   if (lookup.found) return lookup.path;
   const line = skipLine(name, suite, lookup.reason);
-  if (env[REQUIRE_SERVICES_VARIABLE] === "1") throw new MissingServiceError(`${line.replace(/^skipped/, "cannot run")}; ${REQUIRE_SERVICES_VARIABLE}=1 forbids skipping`);
+  if (env[REQUIRE_SERVICES_VARIABLE] === "1")
+    throw new MissingServiceError(`${line.replace(/^skipped/, "cannot run")}; ${REQUIRE_SERVICES_VARIABLE}=1 forbids skipping`);
   // Straight to stderr rather than console: vitest prints it as one line, not under a header.
   write(line);
   return undefined;

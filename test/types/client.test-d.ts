@@ -3,15 +3,7 @@
  * if a change makes one of these calls compile, `tsc` (npm run typecheck) and vitest fail.
  */
 import { describe, expectTypeOf, it } from "vitest";
-import {
-  type Conversation,
-  type Customer,
-  type GladlyClient,
-  type RawResult,
-  type Task,
-  type WebhookEvent,
-  createGladlyClient,
-} from "../../src/index.ts";
+import { type Conversation, type Customer, type GladlyClient, type RawResult, type Task, type WebhookEvent, createGladlyClient } from "../../src/index.ts";
 
 declare const gladly: GladlyClient;
 
@@ -32,7 +24,9 @@ describe("grouped methods", () => {
 
   it("give { data, response } with raw: true", () => {
     expectTypeOf(gladly.customers.getCustomer({ customerId: "c1" }, { raw: true })).resolves.toEqualTypeOf<RawResult<Customer>>();
-    expectTypeOf(gladly.organization.getOrganization(undefined, { raw: true })).resolves.toHaveProperty("response").toEqualTypeOf<Response>();
+    expectTypeOf(gladly.organization.getOrganization(undefined, { raw: true }))
+      .resolves.toHaveProperty("response")
+      .toEqualTypeOf<Response>();
   });
 
   it("reject a missing required path parameter", () => {

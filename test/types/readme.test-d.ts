@@ -17,7 +17,12 @@ describe("README examples", () => {
     });
     await gladly.customers.getCustomer({ customerId: "OOrlNMXeS72gs_WEX2TtMg" });
     await gladly.customers.findCustomers({ email: "francis@example.com" });
-    await gladly.conversations.createItem({ body: { customer: { emailAddress: "francis@example.com" }, content: { type: "CUSTOMER_ACTIVITY", activityType: "EMAIL", title: "Order shipped", expandByDefault: false } } });
+    await gladly.conversations.createItem({
+      body: {
+        customer: { emailAddress: "francis@example.com" },
+        content: { type: "CUSTOMER_ACTIVITY", activityType: "EMAIL", title: "Order shipped", expandByDefault: false },
+      },
+    });
     await gladly.publicAnswers.searchAnswers({ orgId, q: "reset password" });
     const { data, response } = await gladly.tasks.getTask({ taskId }, { raw: true });
     void data;

@@ -1,6 +1,6 @@
 /** The stream helpers' types, and the README's stream examples, compiled. */
 import { describe, expectTypeOf, it } from "vitest";
-import { type Agent, type EventOf, type GladlyClient, type ReportStream } from "../../src/index.ts";
+import type { Agent, EventOf, GladlyClient, ReportStream } from "../../src/index.ts";
 
 declare const gladly: GladlyClient;
 declare const signal: AbortSignal;

@@ -5,7 +5,13 @@ import { type WebhookEvent, type WebhookEventOf, type WebhookEventType, createWe
 
 describe("WebhookEvent", () => {
   it("narrows to exactly one member for every type literal", () => {
-    type Narrowed = { [T in WebhookEventType]: [Extract<WebhookEvent, { type: T }>] extends [never] ? "never" : Extract<WebhookEvent, { type: T }>["type"] extends T ? "ok" : "wide" };
+    type Narrowed = {
+      [T in WebhookEventType]: [Extract<WebhookEvent, { type: T }>] extends [never]
+        ? "never"
+        : Extract<WebhookEvent, { type: T }>["type"] extends T
+          ? "ok"
+          : "wide";
+    };
     expectTypeOf<Narrowed[WebhookEventType]>().toEqualTypeOf<"ok">();
     expectTypeOf<WebhookEvent["type"]>().toEqualTypeOf<WebhookEventType>();
   });

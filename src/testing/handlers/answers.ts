@@ -36,7 +36,14 @@ export const answerHandlers: Handlers = {
     if (!body.name) throw invalid("name", "name cannot be blank", "blank");
     for (const id of body.audienceIds ?? []) if (!state.audiences.has(id)) throw invalid("audienceIds", `audience ${id} does not exist`);
     const now = state.now();
-    const answer: ManagedAnswer = { id: body.id ?? state.newId(), name: body.name, audienceIds: body.audienceIds ?? [], createdAt: now, updatedAt: now, ...(body.description !== undefined && { description: body.description }) };
+    const answer: ManagedAnswer = {
+      id: body.id ?? state.newId(),
+      name: body.name,
+      audienceIds: body.audienceIds ?? [],
+      createdAt: now,
+      updatedAt: now,
+      ...(body.description !== undefined && { description: body.description }),
+    };
     state.answers.set(answer.id, answer);
     const { updatedAt: _, ...created } = answer;
     return json(created);
@@ -72,7 +79,10 @@ export const answerHandlers: Handlers = {
     if (!CONTENT_TYPES.includes(params.type!)) throw invalid("type", `type must be one of ${CONTENT_TYPES.join(", ")}`);
     const content: AnswerContent = { answerId: answer.id, language: params.language!, type: params.type!, ...body };
     let contents = state.answerContents.get(answer.id);
-    if (!contents) state.answerContents.set(answer.id, (contents = new Map()));
+    if (!contents) {
+      contents = new Map();
+      state.answerContents.set(answer.id, contents);
+    }
     contents.set(`${params.language}/${params.type}`, content);
     answer.updatedAt = state.now();
     return json(content);
@@ -87,7 +97,10 @@ export const answerHandlers: Handlers = {
 
   searchAnswers({ state, params, query }) {
     requireOrg(state, params.orgId!);
-    const terms = String(query.q ?? "").toLowerCase().split(/\s+/).filter(Boolean);
+    const terms = String(query.q ?? "")
+      .toLowerCase()
+      .split(/\s+/)
+      .filter(Boolean);
     const hits = publicAnswers(state, query).filter((a) => terms.every((t) => a.name.toLowerCase().includes(t) || text(a.bodyHtml).includes(t)));
     return json(hits.map(({ id, name }) => ({ id, name })));
   },
@@ -101,7 +114,11 @@ export const answerHandlers: Handlers = {
     requireOrg(state, params.orgId!);
     const helpCenter = state.helpCenters.get(params.helpCenterId!);
     if (!helpCenter) throw notFound("help center", params.helpCenterId!, "helpCenterId");
-    return json(publicAnswers(state, query).filter((a) => helpCenter.answerIds.includes(a.id)).map(({ id, name }) => ({ id, name })));
+    return json(
+      publicAnswers(state, query)
+        .filter((a) => helpCenter.answerIds.includes(a.id))
+        .map(({ id, name }) => ({ id, name })),
+    );
   },
 
   getAnswer({ state, params, query }) {

@@ -106,7 +106,9 @@ export const conversationHandlers: Handlers = {
 
   getConversationItems({ state, params, query }) {
     const conversation = requireConversation(state, params.conversationId!);
-    const items = [...state.items.values()].filter((i) => i.conversationId === conversation.id && (query.sessionId === undefined || i.sessionId === query.sessionId));
+    const items = [...state.items.values()].filter(
+      (i) => i.conversationId === conversation.id && (query.sessionId === undefined || i.sessionId === query.sessionId),
+    );
     return json(items.slice(0, 1000));
   },
 
@@ -139,7 +141,8 @@ export const conversationHandlers: Handlers = {
     const item = requireItem(state, params.itemId!);
     const attachments = ((item.content as { attachments?: { id?: string }[] }).attachments ?? []).map((a) => a.id);
     if (!attachments.length) throw new FakeHttpError(400, [{ code: "invalid", detail: "conversation item content does not contain attachments" }]);
-    if (!attachments.includes(params.attachmentId) || !state.attachments.has(params.attachmentId!)) throw notFound("attachment", params.attachmentId!, "attachmentId");
+    if (!attachments.includes(params.attachmentId) || !state.attachments.has(params.attachmentId!))
+      throw notFound("attachment", params.attachmentId!, "attachmentId");
     // Gladly redirects to a short-lived signed URL on its file host.
     return { status: 303, headers: { Location: `${origin}/files/attachments/${encodeURIComponent(params.attachmentId!)}?signature=${state.newId()}` } };
   },
@@ -149,7 +152,8 @@ export const conversationHandlers: Handlers = {
     for (const topicId of body.topicIds ?? []) if (!state.topics.has(topicId)) throw invalid("topicIds", `topic ${topicId} does not exist`);
     const added = (body.topicIds ?? []).filter((id) => !conversation.topicIds!.includes(id));
     conversation.topicIds!.push(...added);
-    for (const topicId of added) state.emit("CONVERSATION/TOPIC_ADDED", { customerId: conversation.customerId, conversationId: conversation.id, topicId, context: {} });
+    for (const topicId of added)
+      state.emit("CONVERSATION/TOPIC_ADDED", { customerId: conversation.customerId, conversationId: conversation.id, topicId, context: {} });
     return noContent();
   },
 
@@ -175,14 +179,26 @@ export const conversationHandlers: Handlers = {
       const attribute = attributeFor(key);
       if (current.some((a) => a.id === attribute.id && a.value === value)) continue;
       current.push({ id: attribute.id, ...(value !== undefined && { value }) });
-      state.emit("CONVERSATION/CUSTOM_ATTRIBUTE_ADDED", { customerId: conversation.customerId, conversationId: conversation.id, customAttributeId: attribute.id, customAttributeKey: key, customAttributeValue: value });
+      state.emit("CONVERSATION/CUSTOM_ATTRIBUTE_ADDED", {
+        customerId: conversation.customerId,
+        conversationId: conversation.id,
+        customAttributeId: attribute.id,
+        customAttributeKey: key,
+        customAttributeValue: value,
+      });
     }
     for (const { key, value } of body.remove ?? []) {
       const attribute = attributeFor(key);
       const index = current.findIndex((a) => a.id === attribute.id && a.value === value);
       if (index < 0) continue;
       current.splice(index, 1);
-      state.emit("CONVERSATION/CUSTOM_ATTRIBUTE_REMOVED", { customerId: conversation.customerId, conversationId: conversation.id, customAttributeId: attribute.id, customAttributeKey: key, customAttributeValue: value });
+      state.emit("CONVERSATION/CUSTOM_ATTRIBUTE_REMOVED", {
+        customerId: conversation.customerId,
+        conversationId: conversation.id,
+        customAttributeId: attribute.id,
+        customAttributeKey: key,
+        customAttributeValue: value,
+      });
     }
     conversation.customAttributes = current;
     return noContent();

@@ -38,7 +38,11 @@ export const customerHandlers: Handlers = {
   },
 
   findCustomers({ state, query }) {
-    const where = { email: query.email as string | undefined, phone: query.phoneNumber as string | undefined, externalCustomerId: query.externalCustomerId as string | undefined };
+    const where = {
+      email: query.email as string | undefined,
+      phone: query.phoneNumber as string | undefined,
+      externalCustomerId: query.externalCustomerId as string | undefined,
+    };
     if (!where.email && !where.phone && !where.externalCustomerId) {
       throw new FakeHttpError(400, [{ code: "blank", detail: "one of email, phoneNumber or externalCustomerId is required" }]);
     }

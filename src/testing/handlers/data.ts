@@ -11,7 +11,7 @@ function parseTime(value: unknown, attr: string): number {
   return ms;
 }
 
-const ndjson = (rows: unknown[], contentType: string): Reply => ({ status: 200, text: rows.map((r) => JSON.stringify(r) + "\n").join(""), contentType });
+const ndjson = (rows: unknown[], contentType: string): Reply => ({ status: 200, text: rows.map((r) => `${JSON.stringify(r)}\n`).join(""), contentType });
 
 function exportFile(state: FakeState, filename: string): unknown[] | undefined {
   switch (filename) {
@@ -39,7 +39,7 @@ const csvCell = (value: unknown) => {
   const text = String(value ?? "");
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
-const csv = (rows: unknown[][]) => rows.map((r) => r.map(csvCell).join(",")).join("\n") + "\n";
+const csv = (rows: unknown[][]) => `${rows.map((r) => r.map(csvCell).join(",")).join("\n")}\n`;
 
 export const dataHandlers: Handlers = {
   getEvents({ state, query, op }) {
@@ -94,20 +94,27 @@ export const dataHandlers: Handlers = {
     if (!range) return { ...whole, headers: { "Accept-Ranges": "bytes" } };
     const from = Number(range[1]);
     if (from >= bytes.length) return { status: 416, headers: { "Content-Range": `bytes */${bytes.length}` } };
-    return { status: 206, bytes: bytes.subarray(from), contentType: op.responseContentType!, headers: { "Content-Range": `bytes ${from}-${bytes.length - 1}/${bytes.length}`, "Accept-Ranges": "bytes" } };
+    return {
+      status: 206,
+      bytes: bytes.subarray(from),
+      contentType: op.responseContentType!,
+      headers: { "Content-Range": `bytes ${from}-${bytes.length - 1}/${bytes.length}`, "Accept-Ranges": "bytes" },
+    };
   },
 
   generateReport({ state, body }) {
     const rows: unknown[][] = [["Agent", "Email", "Conversations Handled", "Average Handle Time"]];
-    for (const agent of state.agents.values()) rows.push([agent.name, agent.emailAddress, Math.floor(state.random() * 40), `${Math.floor(state.random() * 600)}s`]);
+    for (const agent of state.agents.values())
+      rows.push([agent.name, agent.emailAddress, Math.floor(state.random() * 40), `${Math.floor(state.random() * 600)}s`]);
     const filename = `${body.metricSet}.csv`;
     return { status: 200, text: csv(rows), contentType: "text/csv", headers: { "Content-Disposition": `attachment; filename="${filename}"` } };
   },
 
   generateWorkSessionReport({ state, body }) {
-    if (Date.parse(body.endAtTime) < Date.parse(body.startAtTime)) throw new FakeHttpError(400, [{ attr: "endAtTime", code: "invalid", detail: "endAtTime must be after startAtTime" }]);
+    if (Date.parse(body.endAtTime) < Date.parse(body.startAtTime))
+      throw new FakeHttpError(400, [{ attr: "endAtTime", code: "invalid", detail: "endAtTime must be after startAtTime" }]);
     const rows: unknown[][] = [["Agent", "Event", "Timestamp", "Note"]];
-    for (const agent of state.agents.values()) rows.push([agent.name, "LOGGED_IN", body.startAtTime, "start of shift, \"early\""]);
+    for (const agent of state.agents.values()) rows.push([agent.name, "LOGGED_IN", body.startAtTime, 'start of shift, "early"']);
     return { status: 200, text: csv(rows), contentType: "text/csv", headers: { "Content-Disposition": 'attachment; filename="work-session-events.csv"' } };
   },
 };

@@ -5,7 +5,6 @@ import type { FakeState } from "../state.ts";
 import { customerFor } from "./conversations.ts";
 import { type Handlers, created, json, noContent } from "./types.ts";
 
-
 function found<T>(map: Map<string, T>, id: string, what: string, attr: string): T {
   const value = map.get(id);
   if (value === undefined) throw notFound(what, id, attr);
@@ -81,7 +80,8 @@ export const organizationHandlers: Handlers = {
   },
   updateBusinessHours({ state, params, body }) {
     const hours = found(state.businessHours, params.businessHoursId!, "business hours", "businessHoursId");
-    if (body.version !== hours.version) throw new FakeHttpError(409, [{ attr: "version", code: "version_outdated", detail: `version ${body.version} is outdated; current is ${hours.version}` }]);
+    if (body.version !== hours.version)
+      throw new FakeHttpError(409, [{ attr: "version", code: "version_outdated", detail: `version ${body.version} is outdated; current is ${hours.version}` }]);
     Object.assign(hours, body, { version: hours.version + 1, updatedAt: state.now() });
     return json(hours);
   },
@@ -121,7 +121,14 @@ export const organizationHandlers: Handlers = {
     const customerId = customerFor(state, { mobilePhone: body.customer.mobileNumber });
     const conversation = state.openConversation(customerId);
     const id = state.newId();
-    state.items.set(id, { id, customerId, conversationId: conversation.id!, timestamp: state.now(), initiator: { id: state.apiUserId, type: "API" }, content: { type: "SMS", from: body.from, to: body.customer.mobileNumber, content: body.body } });
+    state.items.set(id, {
+      id,
+      customerId,
+      conversationId: conversation.id!,
+      timestamp: state.now(),
+      initiator: { id: state.apiUserId, type: "API" },
+      content: { type: "SMS", from: body.from, to: body.customer.mobileNumber, content: body.body },
+    });
     return json({ customerId, conversationItemId: id });
   },
   sendEmail({ state, body }) {
@@ -130,7 +137,13 @@ export const organizationHandlers: Handlers = {
     const customerId = customerFor(state, { emailAddress: to });
     const conversation = state.openConversation(customerId);
     const id = state.newId();
-    const content = { type: "EMAIL" as const, from: body.from, to: body.to.map((r) => r.email!).filter(Boolean), subject: body.subject, content: body.body.text ?? body.body.html ?? "" };
+    const content = {
+      type: "EMAIL" as const,
+      from: body.from,
+      to: body.to.map((r) => r.email!).filter(Boolean),
+      subject: body.subject,
+      content: body.body.text ?? body.body.html ?? "",
+    };
     state.items.set(id, { id, customerId, conversationId: conversation.id!, timestamp: state.now(), initiator: { id: state.apiUserId, type: "API" }, content });
     return json({ customerId, conversationItemId: id });
   },

@@ -32,4 +32,8 @@ export type Handlers = { [Id in OperationId]?: Handler<Id> };
 
 export const json = (json: unknown, status = 200): Reply => ({ status, json });
 export const noContent = (): Reply => ({ status: 204 });
-export const created = (location: string, body?: unknown): Reply => ({ status: 201, headers: { Location: location }, ...(body !== undefined && { json: body }) });
+export const created = (location: string, body?: unknown): Reply => ({
+  status: 201,
+  headers: { Location: location },
+  ...(body !== undefined && { json: body }),
+});
