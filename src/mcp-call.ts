@@ -126,8 +126,11 @@ export async function callOperation(client: GladlyClient, op: OperationEntry, gi
     throw error;
   }
   const { data, response, truncated } = result;
-  if (data === undefined) {
-    if (createdId) return { content: [{ type: "text", text: createdNote(op, createdId) }], structuredContent: { id: createdId } };
+  if (op.responseKind === "none") {
+    // A 201 resolves to the created id (the one sent, or Location's); anything else to nothing.
+    const id = createdId ?? (typeof data === "string" ? data : undefined);
+    if (id && op.createdResource) return { content: [{ type: "text", text: createdNote(op, id) }], structuredContent: { id } };
+    if (id) return { content: [{ type: "text", text: `${op.operationId}: created ${id}.` }], structuredContent: { id } };
     return { content: [{ type: "text", text: `${op.operationId}: done (no content).` }] };
   }
   if (data instanceof ArrayBuffer) return bytesResult(op, data, response, args);

@@ -39,7 +39,18 @@ export type OperationData<Id extends OperationId> = Manifest[Id]["responseKind"]
     ? string
     : Manifest[Id]["responseKind"] extends "binary"
       ? ArrayBuffer
-      : undefined;
+      : CreatedId<Id>;
+
+/**
+ * What a create that Gladly answers with 201 and no body resolves to: the new resource's id. A
+ * create that takes an id (customers, tasks, comments, topics) always has it, since the client
+ * sends one; the others (notes, replies, webhooks) have it when Gladly's `Location` names it.
+ */
+export type CreatedId<Id extends OperationId> = Manifest[Id]["successStatuses"] extends readonly [201]
+  ? Manifest[Id]["createdResource"] extends null
+    ? string | undefined
+    : string
+  : undefined;
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -131,7 +142,7 @@ function splitArgs(op: OperationEntry, args: Record<string, unknown>) {
 }
 
 /** The success data of an answer whose body the pipeline read. */
-function successData(op: OperationEntry, answer: Answer, url: string): unknown {
+function successData(op: OperationEntry, args: Record<string, unknown>, answer: Answer, url: string): unknown {
   const body = answer.body;
   switch (body?.kind) {
     case "json":
@@ -146,7 +157,20 @@ function successData(op: OperationEntry, answer: Answer, url: string): unknown {
         body: body.text.slice(0, 200),
       });
     default:
-      return undefined;
+      return answer.response.status === 201 ? createdId(op, args, answer.response) : undefined;
+  }
+}
+
+/** The id of what a 201 created: the one the request carried (a create that takes an id), else the last segment of `Location`. */
+function createdId(op: OperationEntry, args: Record<string, unknown>, response: Response): string | undefined {
+  if (op.createdResource && isPlainObject(args.body) && typeof args.body.id === "string") return args.body.id;
+  const location = response.headers.get("location");
+  if (!location) return undefined;
+  try {
+    const segment = new URL(location, "https://gladly.invalid").pathname.split("/").filter(Boolean).at(-1);
+    return segment ? decodeURIComponent(segment) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -211,7 +235,7 @@ async function readBack(ctx: OperationContext, op: OperationEntry, args: Record<
   const readArgs: Record<string, unknown> = { [create.param]: (args.body as Record<string, unknown>).id };
   for (const name of reader.pathParams) if (name !== create.param && args[name] !== undefined) readArgs[name] = args[name];
   const created = await send(ctx, reader, readArgs, options, reader.responseKind);
-  return { data: op.responseKind === "json" ? created.data : undefined, response: created.response };
+  return { data: op.responseKind === "json" ? created.data : (args.body as Record<string, unknown>).id, response: created.response };
 }
 
 /** The request for one call of an operation: URL, headers and body, with the call's settings. */
@@ -250,7 +274,7 @@ async function send(
   const url = response.url || request.url;
   if (answer.body === undefined) return { data: undefined, response };
   if (response.ok) {
-    const data = successData(op, answer, url);
+    const data = successData(op, args, answer, url);
     const truncated = possiblyTruncated(op, data, response);
     if (truncated) ctx.onTruncated?.({ operationId: op.operationId, count: (data as unknown[]).length, cap: LIST_CAPS[op.operationId]! });
     return truncated === undefined ? { data, response } : { data, response, truncated };

@@ -60,7 +60,8 @@ describe("calling operations", () => {
     await writeFile(file, JSON.stringify({ id: "cli-1", name: "Cli Customer", emails: [{ original: "cli@example.com", primary: true }] }));
     const created = await gladly(["customers", "createCustomer", "--body", `@${file}`]);
     expect(created.code).toBe(0);
-    expect(created.stderr).toContain("createCustomer: done");
+    expect(created.stderr).toContain("createCustomer: created cli-1");
+    expect(created.stdout.trim()).toBe("cli-1");
     const found = await gladly(["customers", "findCustomers", "--email", "cli@example.com"]);
     expect(found.code).toBe(0);
     expect((JSON.parse(found.stdout) as { id: string }[]).map((c) => c.id)).toEqual(["cli-1"]);

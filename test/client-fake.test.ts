@@ -239,6 +239,32 @@ describe("the client against the fake", () => {
     expect((await gladly.conversations.getItem({ itemId: chat.id })).content).toMatchObject({ content: "[redacted]" });
   });
 
+  it("creates resolve to the id of what they created, from the id sent or from Location", async () => {
+    const customerId = await gladly.customers.createCustomer({ body: { name: "Created Id" } });
+    expect(typeof customerId).toBe("string");
+    expect((await gladly.customers.getCustomer({ customerId })).name).toBe("Created Id");
+    const chosen = await gladly.customers.createCustomer({ body: { id: "my-own-id-1", name: "Chosen" } });
+    expect(chosen).toBe("my-own-id-1");
+    const inboxId = (await gladly.inboxes.getInboxes())[0]!.id!;
+    const taskId = await gladly.tasks.createTask({
+      customerId,
+      body: { assignee: { inboxId }, body: "Call back about the refund", dueAt: "2026-12-01T17:00:00Z" },
+    });
+    expect((await gladly.tasks.getTask({ taskId })).body).toBe("Call back about the refund");
+    const agentId = (await gladly.agents.getAgents())[0]!.id!;
+    const commentId = await gladly.tasks.createTaskComment({ taskId, body: { agentId, comment: "Left a voicemail" } });
+    expect((await gladly.tasks.getTaskComment({ taskId, commentId })).id).toBe(commentId);
+    const topicId = await gladly.topics.addTopic({ body: { name: `created-id-${Date.now()}` } });
+    expect((await gladly.topics.getTopic({ topicId })).id).toBe(topicId);
+    // No id in the request: Gladly's Location names it.
+    const webhookId = await gladly.webhooks.createWebhook({
+      body: { url: "https://hooks.example.com/created-id", events: ["CUSTOMER_PROFILE/CREATED"], enabled: true },
+    });
+    expect(webhookId).toBeDefined();
+    expect((await gladly.webhooks.getWebhook({ webhookId: webhookId! })).url).toBe("https://hooks.example.com/created-id");
+    await gladly.webhooks.deleteWebhook({ webhookId: webhookId! });
+  });
+
   it("surfaces the fake's validation as typed errors", async () => {
     const error = await gladly.topics.addTopic({ body: { name: "" } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GladlyValidationError);

@@ -45,7 +45,8 @@ function replyFor(op: OperationEntry): { status: number; body: string | Buffer; 
     case "binary":
       return { status: 200, body: Buffer.from([0, 1, 2, 255]), type: "audio/mpeg", expected: new Uint8Array([0, 1, 2, 255]) };
     case "none":
-      return { status: op.successStatuses[0]!, body: "", expected: undefined };
+      // A create that takes an id resolves to the one the client sent; here nothing else names one.
+      return { status: op.successStatuses[0]!, body: "", expected: op.createdResource ? expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) : undefined };
   }
 }
 

@@ -112,6 +112,12 @@ function addOperationCommand(group: Command, op: OperationEntry, io: CliIo): voi
       if (!output) io.stderr.write(`${op.operationId}: done (no content)\n`);
       return;
     }
+    if (op.responseKind === "none") {
+      // A create's id on stdout, so a script can capture it: id=$(gladly customers createCustomer --body @c.json)
+      io.stdout.write(`${String(data)}\n`);
+      io.stderr.write(`${op.operationId}: created ${String(data)}\n`);
+      return;
+    }
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : undefined;
     if (output) {
       await writeFile(output, bytes ?? (typeof data === "string" ? data : `${formatJson(data, true)}\n`));

@@ -64,6 +64,15 @@ describe("grouped methods", () => {
     expectTypeOf(gladly.customers.findCustomers).toBeCallableWith({ email: "a@example.com" });
   });
 
+  it("resolve creates to the created id: always for creates that take one, when Location names it otherwise", () => {
+    expectTypeOf(gladly.customers.createCustomer({ body: { name: "Francis" } })).resolves.toEqualTypeOf<string>();
+    expectTypeOf(gladly.tasks.createTaskComment({ taskId: "t", body: { agentId: "a", comment: "x" } })).resolves.toEqualTypeOf<string>();
+    expectTypeOf(gladly.webhooks.createWebhook({ body: { url: "https://h.example.com", events: ["TASK/CREATED"], enabled: true } })).resolves.toEqualTypeOf<
+      string | undefined
+    >();
+    expectTypeOf(gladly.conversations.deleteItem({ itemId: "i" })).resolves.toEqualTypeOf<undefined>();
+  });
+
   it("accept the right shapes that the rejected ones above get wrong", () => {
     expectTypeOf(gladly.customers.getCustomer).toBeCallableWith({ customerId: "c1" });
     expectTypeOf(gladly.customers.createCustomer).toBeCallableWith({ body: { name: "Francis" } });

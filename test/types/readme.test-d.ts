@@ -24,6 +24,21 @@ describe("README examples", () => {
       },
     });
     await gladly.publicAnswers.searchAnswers({ orgId, q: "reset password" });
+    {
+      const customerId = await gladly.customers.createCustomer({
+        body: { name: "Francis Fisher", emails: [{ original: "francis@example.com", primary: true }] },
+      });
+      const [inbox] = await gladly.inboxes.getInboxes();
+      const taskId: string = await gladly.tasks.createTask({
+        customerId,
+        body: {
+          assignee: { inboxId: inbox!.id! },
+          body: "Call Francis back about the refund",
+          dueAt: "2026-12-01T17:00:00.000Z",
+        },
+      });
+      void taskId;
+    }
     const { data, response } = await gladly.tasks.getTask({ taskId }, { raw: true });
     void data;
     void response;
