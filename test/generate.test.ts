@@ -25,7 +25,8 @@ describe("renderAll", () => {
   });
 });
 
-describe("npm run generate", () => {
+// Each test spawns the generator (tsx + openapi-typescript) up to three times: seconds each on a busy 2-core machine.
+describe("npm run generate", { timeout: 120_000 }, () => {
   let dir: string;
   const generate = (...args: string[]) =>
     run(process.execPath, ["--import", "tsx", "scripts/generate.ts", ...args], { cwd: dir }).then(
