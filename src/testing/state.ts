@@ -51,7 +51,7 @@ export class FakeClock {
   now(): number {
     return Date.now() + this.offsetMs;
   }
-  /** Moves the fake's time forward by `ms` (timestamps, event windows, export jobs follow). */
+  /** Moves the fake's time forward by `ms`: later timestamps and events carry the shifted time. */
   advance(ms: number): void {
     this.offsetMs += ms;
   }
