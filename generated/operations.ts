@@ -4,6 +4,7 @@
 /** How the client reads a successful response body. */
 export type ResponseKind = "json" | "text" | "binary" | "none";
 
+/** What the client knows of one operation of the spec: where it lives, what it takes, what it answers. */
 export interface OperationEntry {
   readonly operationId: string;
   /** camelCase of the operation's tag: the client's method group. */
@@ -26,6 +27,7 @@ export interface OperationEntry {
   readonly createdResource: { readonly operationId: string; readonly param: string } | null;
 }
 
+/** Every operation of Gladly's REST API by operationId: the manifest the client, the CLI, the fake and the MCP server are built from. */
 export const operations = {
   sendSMS: {"operationId":"sendSMS","group":"communications","tag":"Communications","method":"POST","path":"/communications/sms","summary":"Send SMS","pathParams":[],"queryParams":[],"requestContentType":"application/json","bodyRequired":true,"responseContentType":"application/json","responseKind":"json","successStatuses":[200],"auth":true,"createdResource":null},
   sendEmail: {"operationId":"sendEmail","group":"communications","tag":"Communications","method":"POST","path":"/communications/email","summary":"Send Email","pathParams":[],"queryParams":[],"requestContentType":"application/json","bodyRequired":true,"responseContentType":"application/json","responseKind":"json","successStatuses":[200],"auth":true,"createdResource":null},
@@ -109,4 +111,5 @@ export const operations = {
   getEvents: {"operationId":"getEvents","group":"events","tag":"Events","method":"GET","path":"/events","summary":"List Events","pathParams":[],"queryParams":[{"name":"startAt","required":true,"array":false},{"name":"endAt","required":false,"array":false},{"name":"entities","required":true,"array":true,"enum":["AGENT_AVAILABILITY","AGENT_STATUS","CONTACT","CONVERSATION","CUSTOMER","CUSTOMER_PROFILE","PAYMENT_REQUEST","TASK"]}],"requestContentType":null,"bodyRequired":false,"responseContentType":"application/x-jsonlines","responseKind":"text","successStatuses":[200],"auth":true,"createdResource":null},
 } as const satisfies Record<string, OperationEntry>;
 
+/** The operationId of any operation, e.g. `"getCustomer"`. */
 export type OperationId = keyof typeof operations;

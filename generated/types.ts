@@ -3,118 +3,233 @@
 
 import type { components } from "./schema.ts";
 
+/** The `Error` schema of Gladly's REST API (`components["schemas"]["Error"]`). */
 export type Error = components["schemas"]["Error"];
+/** The `Errors` schema of Gladly's REST API (`components["schemas"]["Errors"]`). */
 export type Errors = components["schemas"]["Errors"];
+/** The `ErrorWithMeta` schema of Gladly's REST API (`components["schemas"]["ErrorWithMeta"]`). */
 export type ErrorWithMeta = components["schemas"]["ErrorWithMeta"];
+/** The `ErrorsWithMeta` schema of Gladly's REST API (`components["schemas"]["ErrorsWithMeta"]`). */
 export type ErrorsWithMeta = components["schemas"]["ErrorsWithMeta"];
+/** The `NotFoundErrors` schema of Gladly's REST API (`components["schemas"]["NotFoundErrors"]`). */
 export type NotFoundErrors = components["schemas"]["NotFoundErrors"];
+/** The `CallRecorder` schema of Gladly's REST API (`components["schemas"]["CallRecorder"]`). */
 export type CallRecorder = components["schemas"]["CallRecorder"];
+/** The `CreateCustomerRequest` schema of Gladly's REST API (`components["schemas"]["CreateCustomerRequest"]`). */
 export type CreateCustomerRequest = components["schemas"]["CreateCustomerRequest"];
+/** The `CustomerProfile` schema of Gladly's REST API (`components["schemas"]["CustomerProfile"]`): Customer profile. */
 export type CustomerProfile = components["schemas"]["CustomerProfile"];
+/** The `Webhook` schema of Gladly's REST API (`components["schemas"]["Webhook"]`). */
 export type Webhook = components["schemas"]["Webhook"];
+/** The `Agent` schema of Gladly's REST API (`components["schemas"]["Agent"]`). */
 export type Agent = components["schemas"]["Agent"];
+/** The `AnswerContent` schema of Gladly's REST API (`components["schemas"]["AnswerContent"]`). */
 export type AnswerContent = components["schemas"]["AnswerContent"];
+/** The `BusinessHours` schema of Gladly's REST API (`components["schemas"]["BusinessHours"]`). */
 export type BusinessHours = components["schemas"]["BusinessHours"];
+/** The `SendSMSResponse` schema of Gladly's REST API (`components["schemas"]["SendSMSResponse"]`). */
 export type SendSMSResponse = components["schemas"]["SendSMSResponse"];
+/** The `ConversationItemToCreate` schema of Gladly's REST API (`components["schemas"]["ConversationItemToCreate"]`). */
 export type ConversationItemToCreate = components["schemas"]["ConversationItemToCreate"];
+/** The `ConversationItem` schema of Gladly's REST API (`components["schemas"]["ConversationItem"]`). */
 export type ConversationItem = components["schemas"]["ConversationItem"];
+/** The `Conversation` schema of Gladly's REST API (`components["schemas"]["Conversation"]`). */
 export type Conversation = components["schemas"]["Conversation"];
+/** The `Customer` schema of Gladly's REST API (`components["schemas"]["Customer"]`). */
 export type Customer = components["schemas"]["Customer"];
+/** The `ExportJob` schema of Gladly's REST API (`components["schemas"]["ExportJob"]`): Export job. */
 export type ExportJob = components["schemas"]["ExportJob"];
+/** The `Inbox` schema of Gladly's REST API (`components["schemas"]["Inbox"]`). */
 export type Inbox = components["schemas"]["Inbox"];
+/** The `Answer` schema of Gladly's REST API (`components["schemas"]["Answer"]`). */
 export type Answer = components["schemas"]["Answer"];
+/** The `Task` schema of Gladly's REST API (`components["schemas"]["Task"]`). */
 export type Task = components["schemas"]["Task"];
+/** The `TaskComment` schema of Gladly's REST API (`components["schemas"]["TaskComment"]`). */
 export type TaskComment = components["schemas"]["TaskComment"];
+/** The `Team` schema of Gladly's REST API (`components["schemas"]["Team"]`). */
 export type Team = components["schemas"]["Team"];
+/** The `Topics` schema of Gladly's REST API (`components["schemas"]["Topics"]`). */
 export type Topics = components["schemas"]["Topics"];
+/** The `Topic` schema of Gladly's REST API (`components["schemas"]["Topic"]`). */
 export type Topic = components["schemas"]["Topic"];
+/** The `OfficeHours` schema of Gladly's REST API (`components["schemas"]["OfficeHours"]`). */
 export type OfficeHours = components["schemas"]["OfficeHours"];
+/** The `MobileNumber` schema of Gladly's REST API (`components["schemas"]["MobileNumber"]`). */
 export type MobileNumber = components["schemas"]["MobileNumber"];
+/** The `ConversationItemContentToCreate` schema of Gladly's REST API (`components["schemas"]["ConversationItemContentToCreate"]`). */
 export type ConversationItemContentToCreate = components["schemas"]["ConversationItemContentToCreate"];
+/** The `Assignee` schema of Gladly's REST API (`components["schemas"]["Assignee"]`): Inbox and Agent assignee for a Task. */
 export type Assignee = components["schemas"]["Assignee"];
+/** The `CustomerSpecification` schema of Gladly's REST API (`components["schemas"]["CustomerSpecification"]`): Specifies the customer this belongs to. You must provide exactly one of the values. */
 export type CustomerSpecification = components["schemas"]["CustomerSpecification"];
+/** The `ConversationItemToCreateResponder` schema of Gladly's REST API (`components["schemas"]["ConversationItemToCreateResponder"]`): Describes the communicator initiating or responding to the item. */
 export type ConversationItemToCreateResponder = components["schemas"]["ConversationItemToCreateResponder"];
+/** The `Note` schema of Gladly's REST API (`components["schemas"]["Note"]`). */
 export type Note = components["schemas"]["Note"];
+/** The `TaskCreatedBy` schema of Gladly's REST API (`components["schemas"]["TaskCreatedBy"]`). */
 export type TaskCreatedBy = components["schemas"]["TaskCreatedBy"];
+/** The `CustomerActivity` schema of Gladly's REST API (`components["schemas"]["CustomerActivity"]`): An event such as consumer interaction outside Gladly that agents will see in the customer timeline. */
 export type CustomerActivity = components["schemas"]["CustomerActivity"];
+/** The `ScheduleBlock` schema of Gladly's REST API (`components["schemas"]["ScheduleBlock"]`). */
 export type ScheduleBlock = components["schemas"]["ScheduleBlock"];
+/** The `ChatMessage` schema of Gladly's REST API (`components["schemas"]["ChatMessage"]`). */
 export type ChatMessage = components["schemas"]["ChatMessage"];
+/** The `ConversationStatusChange` schema of Gladly's REST API (`components["schemas"]["ConversationStatusChange"]`): Record of a change in the status of a conversation. */
 export type ConversationStatusChange = components["schemas"]["ConversationStatusChange"];
+/** The `Voicemail` schema of Gladly's REST API (`components["schemas"]["Voicemail"]`): Record of a voicemail left by customer in Gladly. */
 export type Voicemail = components["schemas"]["Voicemail"];
+/** The `WhatsAppMessage` schema of Gladly's REST API (`components["schemas"]["WhatsAppMessage"]`). */
 export type WhatsAppMessage = components["schemas"]["WhatsAppMessage"];
+/** The `InstagramMessage` schema of Gladly's REST API (`components["schemas"]["InstagramMessage"]`). */
 export type InstagramMessage = components["schemas"]["InstagramMessage"];
+/** The `Email` schema of Gladly's REST API (`components["schemas"]["Email"]`). */
 export type Email = components["schemas"]["Email"];
+/** The `FacebookMessengerMessage` schema of Gladly's REST API (`components["schemas"]["FacebookMessengerMessage"]`). */
 export type FacebookMessengerMessage = components["schemas"]["FacebookMessengerMessage"];
+/** The `PhoneCall` schema of Gladly's REST API (`components["schemas"]["PhoneCall"]`): Record of a phone call between a customer and an agent. */
 export type PhoneCall = components["schemas"]["PhoneCall"];
+/** The `SMSMessage` schema of Gladly's REST API (`components["schemas"]["SMSMessage"]`): A message sent via SMS. */
 export type SMSMessage = components["schemas"]["SMSMessage"];
+/** The `TopicChange` schema of Gladly's REST API (`components["schemas"]["TopicChange"]`): Record of an agent applying or removing a topic from the conversation. */
 export type TopicChange = components["schemas"]["TopicChange"];
+/** The `Content` schema of Gladly's REST API (`components["schemas"]["Content"]`): Content for event. */
 export type Content = components["schemas"]["Content"];
+/** The `NoteAttachment` schema of Gladly's REST API (`components["schemas"]["NoteAttachment"]`). */
 export type NoteAttachment = components["schemas"]["NoteAttachment"];
+/** The `RecordingSummary` schema of Gladly's REST API (`components["schemas"]["RecordingSummary"]`): Summary of the voice recording. */
 export type RecordingSummary = components["schemas"]["RecordingSummary"];
+/** The `Options` schema of Gladly's REST API (`components["schemas"]["Options"]`): The options the user can choose from, the number of options must be greater or equal to one and less or equal to 10. */
 export type Options = components["schemas"]["Options"];
+/** The `Initiator` schema of Gladly's REST API (`components["schemas"]["Initiator"]`): Type and ID (if applicable) of the entity that triggered the event. */
 export type Initiator = components["schemas"]["Initiator"];
+/** The `ConversationClosedContent` schema of Gladly's REST API (`components["schemas"]["ConversationClosedContent"]`): Conversation. */
 export type ConversationClosedContent = components["schemas"]["ConversationClosedContent"];
+/** The `ConversationCustomAttribute` schema of Gladly's REST API (`components["schemas"]["ConversationCustomAttribute"]`): Content for the event. */
 export type ConversationCustomAttribute = components["schemas"]["ConversationCustomAttribute"];
+/** The `ConversationStatusUpdatedId` schema of Gladly's REST API (`components["schemas"]["ConversationStatusUpdatedId"]`): Unique event ID. */
 export type ConversationStatusUpdatedId = components["schemas"]["ConversationStatusUpdatedId"];
+/** The `ConversationStatusUpdatedTimestamp` schema of Gladly's REST API (`components["schemas"]["ConversationStatusUpdatedTimestamp"]`): Time the event was recorded. */
 export type ConversationStatusUpdatedTimestamp = components["schemas"]["ConversationStatusUpdatedTimestamp"];
+/** The `ConversationContext` schema of Gladly's REST API (`components["schemas"]["ConversationContext"]`): The state of the conversation immediately before the event occurred. */
 export type ConversationContext = components["schemas"]["ConversationContext"];
+/** The `ActiveReason` schema of Gladly's REST API (`components["schemas"]["ActiveReason"]`): Working states used by Agents to indicate what they are currently doing. The system sets a configurable default value upon login or return from away. The agent can subsequently update their active status. */
 export type ActiveReason = components["schemas"]["ActiveReason"];
+/** The `Context` schema of Gladly's REST API (`components["schemas"]["Context"]`): Context for Payment Request. */
 export type Context = components["schemas"]["Context"];
+/** The `PaymentRequestCreatedPaymentRequestId` schema of Gladly's REST API (`components["schemas"]["PaymentRequestCreatedPaymentRequestId"]`): The ID of the payment request. */
 export type PaymentRequestCreatedPaymentRequestId = components["schemas"]["PaymentRequestCreatedPaymentRequestId"];
+/** The `TaskContext` schema of Gladly's REST API (`components["schemas"]["TaskContext"]`): The state of the task immediately before the event occurred. */
 export type TaskContext = components["schemas"]["TaskContext"];
+/** The `AwayReason` schema of Gladly's REST API (`components["schemas"]["AwayReason"]`): The reason the Agent went away. Reason will not be provided if Agent is auto-Away after the configured idle period. Agents can also be auto-logged out after an idle period, in which case that Away period will not have a corresponding AGENT_STATUS/RETURNED_FROM_AWAY event. */
 export type AwayReason = components["schemas"]["AwayReason"];
+/** The `ContactEndedChannel` schema of Gladly's REST API (`components["schemas"]["ContactEndedChannel"]`): The channel of the contact. */
 export type ContactEndedChannel = components["schemas"]["ContactEndedChannel"];
+/** The `ContactEndedContactId` schema of Gladly's REST API (`components["schemas"]["ContactEndedContactId"]`): The ID of the contact. */
 export type ContactEndedContactId = components["schemas"]["ContactEndedContactId"];
+/** The `ContactContext` schema of Gladly's REST API (`components["schemas"]["ContactContext"]`): The state of the contact immediately before the event occurred. */
 export type ContactContext = components["schemas"]["ContactContext"];
+/** The `ContactEndedConversationId` schema of Gladly's REST API (`components["schemas"]["ContactEndedConversationId"]`): The ID of the conversation to which the contact is associated. */
 export type ContactEndedConversationId = components["schemas"]["ContactEndedConversationId"];
+/** The `ContactEndedCustomerId` schema of Gladly's REST API (`components["schemas"]["ContactEndedCustomerId"]`): The ID of the customer profile to which the contact is associated. */
 export type ContactEndedCustomerId = components["schemas"]["ContactEndedCustomerId"];
+/** The `ContactHoldEndedChannel` schema of Gladly's REST API (`components["schemas"]["ContactHoldEndedChannel"]`): The only channel for contact holds is PHONE_CALL. */
 export type ContactHoldEndedChannel = components["schemas"]["ContactHoldEndedChannel"];
+/** The `WebhookEvent` schema of Gladly's REST API (`components["schemas"]["WebhookEvent"]`): data about the event. */
 export type WebhookEvent = components["schemas"]["WebhookEvent"];
+/** The `AgentAvailabilityUpdatedEvent` schema of Gladly's REST API (`components["schemas"]["AgentAvailabilityUpdatedEvent"]`): Agent Availability Updated. */
 export type AgentAvailabilityUpdatedEvent = components["schemas"]["AgentAvailabilityUpdatedEvent"];
+/** The `AgentChangedActiveReasonEvent` schema of Gladly's REST API (`components["schemas"]["AgentChangedActiveReasonEvent"]`): Agent Changed Active Reason. */
 export type AgentChangedActiveReasonEvent = components["schemas"]["AgentChangedActiveReasonEvent"];
+/** The `AgentLoggedInEvent` schema of Gladly's REST API (`components["schemas"]["AgentLoggedInEvent"]`): Agent Logged In. */
 export type AgentLoggedInEvent = components["schemas"]["AgentLoggedInEvent"];
+/** The `AgentLoggedOutEvent` schema of Gladly's REST API (`components["schemas"]["AgentLoggedOutEvent"]`): Agent Logged Out. */
 export type AgentLoggedOutEvent = components["schemas"]["AgentLoggedOutEvent"];
+/** The `AgentReturnedFromAwayEvent` schema of Gladly's REST API (`components["schemas"]["AgentReturnedFromAwayEvent"]`): Agent Returned From Away. */
 export type AgentReturnedFromAwayEvent = components["schemas"]["AgentReturnedFromAwayEvent"];
+/** The `AgentWentAwayEvent` schema of Gladly's REST API (`components["schemas"]["AgentWentAwayEvent"]`): Agent Went Away. */
 export type AgentWentAwayEvent = components["schemas"]["AgentWentAwayEvent"];
+/** The `ContactEndedEvent` schema of Gladly's REST API (`components["schemas"]["ContactEndedEvent"]`): Contact Ended. */
 export type ContactEndedEvent = components["schemas"]["ContactEndedEvent"];
+/** The `ContactFulfilledEvent` schema of Gladly's REST API (`components["schemas"]["ContactFulfilledEvent"]`): Contact Fulfilled. */
 export type ContactFulfilledEvent = components["schemas"]["ContactFulfilledEvent"];
+/** The `ContactHoldEndedEvent` schema of Gladly's REST API (`components["schemas"]["ContactHoldEndedEvent"]`): Contact Hold Ended. */
 export type ContactHoldEndedEvent = components["schemas"]["ContactHoldEndedEvent"];
+/** The `ContactHoldStartedEvent` schema of Gladly's REST API (`components["schemas"]["ContactHoldStartedEvent"]`): Contact Hold Started. */
 export type ContactHoldStartedEvent = components["schemas"]["ContactHoldStartedEvent"];
+/** The `ContactJoinedEvent` schema of Gladly's REST API (`components["schemas"]["ContactJoinedEvent"]`): Contact Joined. */
 export type ContactJoinedEvent = components["schemas"]["ContactJoinedEvent"];
+/** The `ContactMessageReceivedEvent` schema of Gladly's REST API (`components["schemas"]["ContactMessageReceivedEvent"]`): Contact Message Received. */
 export type ContactMessageReceivedEvent = components["schemas"]["ContactMessageReceivedEvent"];
+/** The `ContactMessageSentEvent` schema of Gladly's REST API (`components["schemas"]["ContactMessageSentEvent"]`): Contact Message Sent. */
 export type ContactMessageSentEvent = components["schemas"]["ContactMessageSentEvent"];
+/** The `ContactOfferAcceptedEvent` schema of Gladly's REST API (`components["schemas"]["ContactOfferAcceptedEvent"]`): Contact Offer Accepted. */
 export type ContactOfferAcceptedEvent = components["schemas"]["ContactOfferAcceptedEvent"];
+/** The `ContactOfferRejectedEvent` schema of Gladly's REST API (`components["schemas"]["ContactOfferRejectedEvent"]`): Contact Offer Rejected. */
 export type ContactOfferRejectedEvent = components["schemas"]["ContactOfferRejectedEvent"];
+/** The `ContactOfferedEvent` schema of Gladly's REST API (`components["schemas"]["ContactOfferedEvent"]`): Contact Offered. */
 export type ContactOfferedEvent = components["schemas"]["ContactOfferedEvent"];
+/** The `ContactStartedEvent` schema of Gladly's REST API (`components["schemas"]["ContactStartedEvent"]`): Contact Started. */
 export type ContactStartedEvent = components["schemas"]["ContactStartedEvent"];
+/** The `ContactTransferredEvent` schema of Gladly's REST API (`components["schemas"]["ContactTransferredEvent"]`): Contact Transferred. */
 export type ContactTransferredEvent = components["schemas"]["ContactTransferredEvent"];
+/** The `ConversationAssigneeUpdatedEvent` schema of Gladly's REST API (`components["schemas"]["ConversationAssigneeUpdatedEvent"]`): Conversation Assignee Updated. */
 export type ConversationAssigneeUpdatedEvent = components["schemas"]["ConversationAssigneeUpdatedEvent"];
+/** The `ConversationClosedEvent` schema of Gladly's REST API (`components["schemas"]["ConversationClosedEvent"]`): Conversation Closed. */
 export type ConversationClosedEvent = components["schemas"]["ConversationClosedEvent"];
+/** The `ConversationCreatedEvent` schema of Gladly's REST API (`components["schemas"]["ConversationCreatedEvent"]`): Conversation Created. */
 export type ConversationCreatedEvent = components["schemas"]["ConversationCreatedEvent"];
+/** The `ConversationCustomAttributeAddedEvent` schema of Gladly's REST API (`components["schemas"]["ConversationCustomAttributeAddedEvent"]`): Conversation Custom Attribute Added. */
 export type ConversationCustomAttributeAddedEvent = components["schemas"]["ConversationCustomAttributeAddedEvent"];
+/** The `ConversationCustomAttributeRemovedEvent` schema of Gladly's REST API (`components["schemas"]["ConversationCustomAttributeRemovedEvent"]`): Conversation Custom Attribute Removed. */
 export type ConversationCustomAttributeRemovedEvent = components["schemas"]["ConversationCustomAttributeRemovedEvent"];
+/** The `ConversationNoteCreatedEvent` schema of Gladly's REST API (`components["schemas"]["ConversationNoteCreatedEvent"]`): Conversation Note Created. */
 export type ConversationNoteCreatedEvent = components["schemas"]["ConversationNoteCreatedEvent"];
+/** The `ConversationReopenedEvent` schema of Gladly's REST API (`components["schemas"]["ConversationReopenedEvent"]`): Conversation Reopened. */
 export type ConversationReopenedEvent = components["schemas"]["ConversationReopenedEvent"];
+/** The `ConversationStatusUpdatedEvent` schema of Gladly's REST API (`components["schemas"]["ConversationStatusUpdatedEvent"]`): Conversation Status Updated. */
 export type ConversationStatusUpdatedEvent = components["schemas"]["ConversationStatusUpdatedEvent"];
+/** The `ConversationTopicAddedEvent` schema of Gladly's REST API (`components["schemas"]["ConversationTopicAddedEvent"]`): Conversation Topic Added. */
 export type ConversationTopicAddedEvent = components["schemas"]["ConversationTopicAddedEvent"];
+/** The `ConversationTopicRemovedEvent` schema of Gladly's REST API (`components["schemas"]["ConversationTopicRemovedEvent"]`): Conversation Topic Removed. */
 export type ConversationTopicRemovedEvent = components["schemas"]["ConversationTopicRemovedEvent"];
+/** The `CustomerMergedEvent` schema of Gladly's REST API (`components["schemas"]["CustomerMergedEvent"]`): Customer Merged. */
 export type CustomerMergedEvent = components["schemas"]["CustomerMergedEvent"];
+/** The `CustomerProfileCreatedEvent` schema of Gladly's REST API (`components["schemas"]["CustomerProfileCreatedEvent"]`): Customer Profile Created. */
 export type CustomerProfileCreatedEvent = components["schemas"]["CustomerProfileCreatedEvent"];
+/** The `CustomerProfileDeletedEvent` schema of Gladly's REST API (`components["schemas"]["CustomerProfileDeletedEvent"]`): Customer Profile Deleted. */
 export type CustomerProfileDeletedEvent = components["schemas"]["CustomerProfileDeletedEvent"];
+/** The `CustomerProfileMergedEvent` schema of Gladly's REST API (`components["schemas"]["CustomerProfileMergedEvent"]`): Customer Profile Merged (deprecated). */
 export type CustomerProfileMergedEvent = components["schemas"]["CustomerProfileMergedEvent"];
+/** The `CustomerProfileUpdatedEvent` schema of Gladly's REST API (`components["schemas"]["CustomerProfileUpdatedEvent"]`): Customer Profile Updated. */
 export type CustomerProfileUpdatedEvent = components["schemas"]["CustomerProfileUpdatedEvent"];
+/** The `ExportJobCompletedEvent` schema of Gladly's REST API (`components["schemas"]["ExportJobCompletedEvent"]`): Export Job Completed. */
 export type ExportJobCompletedEvent = components["schemas"]["ExportJobCompletedEvent"];
+/** The `ExportJobFailedEvent` schema of Gladly's REST API (`components["schemas"]["ExportJobFailedEvent"]`): Export Job Failed. */
 export type ExportJobFailedEvent = components["schemas"]["ExportJobFailedEvent"];
+/** The `PingEvent` schema of Gladly's REST API (`components["schemas"]["PingEvent"]`): a special event that is sent when webhooks are created or updated. See [Ping Event](https://developer.gladly.com/rest/#section/Ping-Event) for more information. */
 export type PingEvent = components["schemas"]["PingEvent"];
+/** The `PaymentRequestCreatedEvent` schema of Gladly's REST API (`components["schemas"]["PaymentRequestCreatedEvent"]`): Payment Request Created. */
 export type PaymentRequestCreatedEvent = components["schemas"]["PaymentRequestCreatedEvent"];
+/** The `PaymentStatusChangedEvent` schema of Gladly's REST API (`components["schemas"]["PaymentStatusChangedEvent"]`): Payment Status Changed. */
 export type PaymentStatusChangedEvent = components["schemas"]["PaymentStatusChangedEvent"];
+/** The `PaymentRequestViewedEvent` schema of Gladly's REST API (`components["schemas"]["PaymentRequestViewedEvent"]`): Payment Request Viewed. */
 export type PaymentRequestViewedEvent = components["schemas"]["PaymentRequestViewedEvent"];
+/** The `TaskAssigneeUpdatedEvent` schema of Gladly's REST API (`components["schemas"]["TaskAssigneeUpdatedEvent"]`): Task Assignee Updated. */
 export type TaskAssigneeUpdatedEvent = components["schemas"]["TaskAssigneeUpdatedEvent"];
+/** The `TaskClosedEvent` schema of Gladly's REST API (`components["schemas"]["TaskClosedEvent"]`): Task Closed. */
 export type TaskClosedEvent = components["schemas"]["TaskClosedEvent"];
+/** The `TaskCommentAddedEvent` schema of Gladly's REST API (`components["schemas"]["TaskCommentAddedEvent"]`): Task Comment Added. */
 export type TaskCommentAddedEvent = components["schemas"]["TaskCommentAddedEvent"];
+/** The `TaskContentUpdatedEvent` schema of Gladly's REST API (`components["schemas"]["TaskContentUpdatedEvent"]`): Task Content Updated. */
 export type TaskContentUpdatedEvent = components["schemas"]["TaskContentUpdatedEvent"];
+/** The `TaskCreatedEvent` schema of Gladly's REST API (`components["schemas"]["TaskCreatedEvent"]`): Task Created. */
 export type TaskCreatedEvent = components["schemas"]["TaskCreatedEvent"];
+/** The `TaskDueDateUpdatedEvent` schema of Gladly's REST API (`components["schemas"]["TaskDueDateUpdatedEvent"]`): Task Due Date Updated. */
 export type TaskDueDateUpdatedEvent = components["schemas"]["TaskDueDateUpdatedEvent"];
+/** The `TaskFollowerAddedEvent` schema of Gladly's REST API (`components["schemas"]["TaskFollowerAddedEvent"]`): Task Follower Added. */
 export type TaskFollowerAddedEvent = components["schemas"]["TaskFollowerAddedEvent"];
+/** The `TaskFollowerRemovedEvent` schema of Gladly's REST API (`components["schemas"]["TaskFollowerRemovedEvent"]`): Task Follower Removed. */
 export type TaskFollowerRemovedEvent = components["schemas"]["TaskFollowerRemovedEvent"];
+/** The `TaskReopenedEvent` schema of Gladly's REST API (`components["schemas"]["TaskReopenedEvent"]`): Task Reopened. */
 export type TaskReopenedEvent = components["schemas"]["TaskReopenedEvent"];

@@ -53,4 +53,5 @@ export const webhookEventTypes = [
   "TASK/REOPENED"
 ] as const;
 
+/** The `type` of any webhook event, e.g. `"CONVERSATION/CLOSED"`. */
 export type WebhookEventType = (typeof webhookEventTypes)[number];

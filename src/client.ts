@@ -13,6 +13,7 @@ import { createMediaHelpers } from "./streams/media.ts";
 import { createReportHelpers } from "./streams/reports.ts";
 import { createWebhookClientHelpers } from "./webhook-client.ts";
 
+/** What the client adds to the webhook and user-identity groups, and `hydrate`. */
 type WebhookHelpers = ReturnType<typeof createWebhookClientHelpers>;
 
 /**
@@ -38,9 +39,21 @@ export type GladlyClient = Client<paths> &
     /** The API base every path is relative to, e.g. https://acme.gladly.com/api/v1. */
     readonly baseUrl: string;
     /** The organization's shared limiter: `counts()` gives queue depth, budget in use and Redis status. */
-    readonly rateLimit: { counts(): LimiterCounts; disconnect(): Promise<void> };
+    readonly rateLimit: {
+      /** Queue depth, requests in the current window and, with Redis, whether it is reachable. */
+      counts(): LimiterCounts;
+      /** Closes the limiter's Redis connection (a no-op without Redis), so the process can exit. */
+      disconnect(): Promise<void>;
+    };
   };
 
+/**
+ * Creates a client for one organization. Options not given are read from the GLADLY_* environment
+ * variables (see {@link GladlyClientOptions}); nothing is sent to Gladly until the first call.
+ *
+ * @throws {@link GladlyInputError} naming the option that is missing or malformed (organization,
+ * base URL, credentials, `rateLimit` settings), or when run in a browser without `dangerouslyAllowBrowser`.
+ */
 export function createGladlyClient(options?: GladlyClientOptions): GladlyClient {
   const config = resolveConfig(options);
   const limiter: GladlyLimiter | undefined =

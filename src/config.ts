@@ -5,9 +5,14 @@ import type { RateLimitOptions } from "./limiter/types.ts";
 import type { RetryOptions } from "./pipeline/retry.ts";
 import { normalizeBaseUrl, validateOrganization } from "./host.ts";
 
+/** Which Gladly a client talks to: `production` (https://{org}.gladly.com) or `sandbox` (https://{org}.gladly.qa). */
 export type GladlyEnvironment = "production" | "sandbox";
 export { normalizeBaseUrl, organizationProblem, validateOrganization } from "./host.ts";
 
+/**
+ * Settings of {@link createGladlyClient}. Every one is optional: organization and credentials fall
+ * back to the GLADLY_* environment variables named on each.
+ */
 export interface GladlyClientOptions {
   /** Your Gladly subdomain, e.g. `acme` for https://acme.gladly.com (or `acme.us-1`). Env: GLADLY_ORGANIZATION. */
   organization?: string;

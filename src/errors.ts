@@ -1,11 +1,16 @@
 /** One entry of Gladly's error body: `{"errors":[{"attr":"email","code":"taken","detail":"…"}]}`. */
 export interface GladlyErrorDetail {
+  /** The attribute at fault, e.g. `email`; absent for errors about the request as a whole. */
   attr?: string;
+  /** Machine-readable reason, e.g. `taken`. */
   code: string;
+  /** Human-readable explanation. */
   detail: string;
+  /** Further data some errors carry. */
   meta?: Record<string, unknown>;
 }
 
+/** What a {@link GladlyError} is made of; for code that wraps or fakes the client's errors. */
 export interface GladlyErrorInit {
   status?: number | undefined;
   method: string;
@@ -34,10 +39,13 @@ export class GladlyError extends Error {
   override name = "GladlyError";
   /** HTTP status; undefined when no response arrived (see GladlyConnectionError). */
   readonly status: number | undefined;
+  /** The HTTP method of the failed call. */
   readonly method: string;
   /** The request URL, without credentials. */
   readonly url: string;
+  /** The request id from the response headers (X-Request-Id and the like), for Gladly support. */
   readonly requestId: string | undefined;
+  /** Gladly's error details (`attr`, `code`, `detail`); empty when the body had none. */
   readonly errors: GladlyErrorDetail[];
   /** The parsed error body (JSON, or text when it was not JSON). */
   readonly body: unknown;
@@ -52,6 +60,7 @@ export class GladlyError extends Error {
     this.body = init.body;
   }
 
+  /** What `JSON.stringify` and loggers see: name, message, status, method, URL, request id and details; never the body or the cause. */
   toJSON(): Record<string, unknown> {
     return { name: this.name, message: this.message, status: this.status, method: this.method, url: this.url, requestId: this.requestId, errors: this.errors };
   }
@@ -112,7 +121,9 @@ export class GladlyLimiterError extends GladlyError {
  */
 export class GladlyCustomerMergedError extends GladlyError {
   override name = "GladlyCustomerMergedError";
+  /** The id the call was made with, when known. */
   readonly oldCustomerId: string | undefined;
+  /** The id of the customer it was merged into. */
   readonly newCustomerId: string;
   constructor(message: string, init: GladlyErrorInit & { oldCustomerId?: string | undefined; newCustomerId: string }) {
     super(message, init);

@@ -1,5 +1,6 @@
 /** Observability: every hook is optional, called synchronously, and must not throw. */
 export interface RequestInfo {
+  /** The HTTP method, e.g. `GET`. */
   method: string;
   /** The request URL; credentials are never part of it. */
   url: string;
@@ -7,6 +8,11 @@ export interface RequestInfo {
   attempt: number;
 }
 
+/**
+ * Callbacks that observe the client (the `hooks` option): requests, answers, retries, 429s, capped
+ * lists and the shared limiter. Each is optional and called synchronously; one that throws does not
+ * stop the request.
+ */
 export interface Hooks {
   /** A request is about to be sent (after the rate limiter admitted it). */
   onRequest?(info: RequestInfo): void;

@@ -23,6 +23,10 @@ export function organizationProblem(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Returns the organization name unchanged when it can be a Gladly subdomain (`acme`, `acme.us-1`).
+ * @throws {@link GladlyInputError} naming what is wrong with it (empty, whitespace, `/`, `..`, …).
+ */
 export function validateOrganization(name: string): string {
   const problem = organizationProblem(name);
   if (problem) throw new GladlyInputError("organization", `${JSON.stringify(name.slice(0, 80))} ${problem}`);

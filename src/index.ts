@@ -1,3 +1,9 @@
+/**
+ * `gladly-api`: the typed client for Gladly's REST API ({@link createGladlyClient}), its options,
+ * errors and limiter, and the spec's types by name.
+ *
+ * @module gladly-api
+ */
 export { createGladlyClient, type GladlyClient } from "./client.ts";
 export { type GladlyClientOptions, type GladlyEnvironment, organizationProblem, validateOrganization } from "./config.ts";
 export * from "./errors.ts";

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from "node:http";
 
+/** Which browser origins, besides the server itself, may call the HTTP server. */
 export interface HttpGuardOptions {
   /** Extra origins allowed to call from a browser (e.g. `http://localhost:6274` for the MCP Inspector). */
   allowedOrigins?: string[];

@@ -2,6 +2,8 @@
  * `gladly-api/mcp`: every Gladly operation as a Model Context Protocol tool (or, in dynamic mode,
  * three meta-tools that reach them), generated from the manifest and the repaired spec, called
  * through the same client (limits, retries, typed errors).
+ *
+ * @module gladly-api/mcp
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
@@ -14,6 +16,7 @@ import { CALL, DESCRIBE, SEARCH, describeForAgent, dynamicTools, searchOperation
 import { instructionsFor, serveHelpCenterAnswers } from "./mcp-guidance.ts";
 import { type HttpGuardOptions, refuseForeign } from "./mcp-http.ts";
 
+/** What a Gladly MCP server offers: read-only by default, writes, messages and deletions only when allowed. */
 export interface GladlyMcpOptions {
   /** Offer operations that create or change things (default: read-only). */
   allowWrites?: boolean;
@@ -37,6 +40,8 @@ const KINDS: Kind[] = ["read", "write", "message", "destructive"];
 /**
  * An MCP server offering Gladly's operations. Read-only unless `allowWrites` (`allowMessaging` for
  * messages to customers, `allowDestructive` for deletions and redaction); limited to `tags` when given.
+ *
+ * @throws `GladlyInputError` (from `gladly-api`) for a bad `maxResponseChars` or `mode`.
  */
 export function createGladlyMcpServer(client: GladlyClient, options: GladlyMcpOptions = {}): Server {
   const settings = { maxResponseChars: options.maxResponseChars ?? 20_000 };
@@ -91,11 +96,18 @@ export function createGladlyMcpServer(client: GladlyClient, options: GladlyMcpOp
  * Serves the tools over Streamable HTTP on 127.0.0.1 (stateless: each POST is answered by a fresh
  * server over the same client). Loopback only, and only to requests addressed to it (Host and
  * Origin checked): the client holds the organization's API token.
+ *
+ * @throws `GladlyInputError` (from `gladly-api`) for bad options, before it listens.
  */
 export async function serveGladlyMcpHttp(
   client: GladlyClient,
   options: GladlyMcpOptions & HttpGuardOptions & { port?: number } = {},
-): Promise<{ url: string; close(): Promise<void> }> {
+): Promise<{
+  /** Where MCP clients connect, e.g. http://127.0.0.1:PORT/mcp. */
+  url: string;
+  /** Stops the server. */
+  close(): Promise<void>;
+}> {
   const { createServer } = await import("node:http");
   const { StreamableHTTPServerTransport } = await import("@modelcontextprotocol/sdk/server/streamableHttp.js");
   createGladlyMcpServer(client, options); // bad options fail here, not on the first request

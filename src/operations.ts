@@ -6,11 +6,16 @@ import type { Answer, BodyKind, PipelineRequest, Priority, Send } from "./pipeli
 import type { RetryOptions } from "./pipeline/retry.ts";
 import { checkHeaders, serializeQuery } from "./query.ts";
 
+/** The generated manifest's type: every operation's entry, literally. */
 type Manifest = typeof manifest;
+/** Flattens an intersection into one object type, so editors show its properties. */
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
+/** `{}` for a part an operation does not have (never or undefined), else the part. */
 type OrEmpty<T> = [T] extends [never] ? {} : T extends undefined ? {} : T;
 
+/** An operation's path or query parameters, by name (`{}` when it has none). */
 type ParamsIn<Op, Where extends "path" | "query"> = Op extends { parameters: infer P } ? (Where extends keyof P ? OrEmpty<NonNullable<P[Where]>> : {}) : {};
+/** `{ body }` (optional when the spec says so) for an operation with a request body, else `{}`. */
 type BodyIn<Op> = Op extends { requestBody?: infer B }
   ? [NonNullable<B>] extends [never]
     ? {}
@@ -26,6 +31,7 @@ export type OperationArgs<Id extends OperationId> = Simplify<
   ParamsIn<OperationTypes[Id], "path"> & ParamsIn<OperationTypes[Id], "query"> & BodyIn<OperationTypes[Id]>
 >;
 
+/** The JSON an operation answers with on success (200, 201 or 202). */
 type JsonOf<Op> = Op extends { responses: infer R }
   ? { [S in keyof R]: S extends 200 | 201 | 202 ? (R[S] extends { content: { "application/json": infer T } } ? T : never) : never }[keyof R]
   : never;
@@ -52,8 +58,11 @@ export type CreatedId<Id extends OperationId> = Manifest[Id]["successStatuses"] 
     : string
   : undefined;
 
+/** Per-call settings, the last argument of every operation method. */
 export interface CallOptions {
+  /** Abort the call (it rejects with GladlyAbortError); also stops waits for the rate limiter and retries. */
   signal?: AbortSignal;
+  /** Extra headers for this call, over the client's; Authorization is always the client's own. */
   headers?: Record<string, string>;
   /** Resolve to `{ data, response }` instead of just the data. */
   raw?: boolean;
@@ -67,8 +76,11 @@ export interface CallOptions {
   followRedirects?: boolean;
 }
 
+/** What a call with `{ raw: true }` resolves to: the data and the HTTP response it came from. */
 export interface RawResult<D> {
+  /** What the call resolves to without `raw`. */
   data: D;
+  /** The HTTP response, for its status and headers (e.g. Location). */
   response: Response;
   /**
    * For the lists Gladly caps (a customer's 100 conversations, 1000 items, 2000 tasks, 1000
@@ -77,9 +89,19 @@ export interface RawResult<D> {
   truncated?: boolean;
 }
 
+/** A method's arguments: args (optional when every part is) and options. */
 type Call<A, O> = {} extends A ? [args?: A, options?: O] : [args: A, options?: O];
+/** A method's arguments with options required (they carry `raw: true`). */
 type RawCall<A, O> = {} extends A ? [args: A | undefined, options: O] : [args: A, options: O];
 
+/**
+ * One operation of the API as a method: `(args, options)` resolves to the data, or with
+ * `{ raw: true }` to a {@link RawResult}.
+ *
+ * @throws {@link GladlyInputError} for arguments the operation does not take or that are missing
+ * or malformed (nothing is sent); a {@link GladlyError} subclass when Gladly answers with an error
+ * or no usable answer arrives; {@link GladlyAbortError} when `signal` aborts it.
+ */
 export interface OperationMethod<A, D> {
   (...call: RawCall<A, CallOptions & { raw: true }>): Promise<RawResult<D>>;
   (...call: Call<A, CallOptions & { raw?: false }>): Promise<D>;
@@ -87,7 +109,9 @@ export interface OperationMethod<A, D> {
   readonly operation: OperationEntry;
 }
 
+/** A method group's name: the camelCase of an operation tag (`customers`, `conversations`, …). */
 type GroupName = Manifest[OperationId]["group"];
+/** The methods of one group, by operationId. */
 type Group<G extends GroupName> = {
   [Id in OperationId as Manifest[Id]["group"] extends G ? Id : never]: OperationMethod<OperationArgs<Id>, OperationData<Id>>;
 };
@@ -105,6 +129,7 @@ function newId(): string {
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+/** What the operation methods and stream helpers share from their client. */
 export interface OperationContext {
   /** Called when a capped list came back full (see RawResult.truncated). */
   onTruncated?: ((info: { operationId: string; count: number; cap: number }) => void) | undefined;

@@ -2,12 +2,15 @@
  * `gladly-api/public-answers`: Gladly's Public Answers API for help-center pages, straight from the
  * browser. No credentials, no cookies, no Node built-ins, no rate limiter: small enough for a page
  * (see `npm run size`), and it runs in Node, Deno, Bun and workers as well.
+ *
+ * @module gladly-api/public-answers
  */
 import type { operations } from "../generated/schema.ts";
 import { GladlyConnectionError, errorFromResponse, pathOf, readErrorBody } from "./errors.ts";
 import { normalizeBaseUrl, validateOrganization } from "./host.ts";
 import { pathSerializer } from "./path-params.ts";
 
+/** The JSON an operation of the spec answers with on 200. */
 type Json<Id extends keyof operations> = operations[Id] extends { responses: { 200: { content: { "application/json": infer T } } } } ? T : never;
 
 /** A search hit: id and name. */
@@ -25,14 +28,17 @@ export const PUBLIC_ANSWER_PATHS = {
   getAnswer: "/orgs/{orgId}/answers/{answerId}",
 } as const;
 
+/** Settings of {@link createPublicAnswersClient}: where your help center lives, and an optional cache. */
 export interface PublicAnswersClientOptions {
   /** Your Gladly subdomain (https://{organization}.gladly.com), or give `baseUrl`. */
   organization?: string;
+  /** `production` (default) → https://{organization}.gladly.com, `sandbox` → https://{organization}.gladly.qa. */
   environment?: "production" | "sandbox";
   /** A full base URL instead (https, or http on loopback); `/api/v1` is added when absent. */
   baseUrl?: string;
   /** Your organization's id (see the Organization API), part of every Public Answers path. */
   orgId: string;
+  /** A fetch implementation; defaults to the global one. */
   fetch?: typeof fetch;
   /** Keep answers in memory this long (ms), so repeated searches cost nothing. Default: no cache. */
   cacheTtlMs?: number;
@@ -40,27 +46,45 @@ export interface PublicAnswersClientOptions {
   cacheSize?: number;
 }
 
+/** Per-call settings of the Public Answers methods. */
 export interface PublicAnswersCallOptions {
   /** Abort a call no longer needed (a type-ahead search that was typed over). */
   signal?: AbortSignal;
 }
 
+/** Which language and audience of the answers to read. */
 interface Language {
   /** Language code, e.g. en-us (Gladly's default). */
   lng?: string;
+  /** Only answers for this audience. */
   audienceId?: string;
 }
 
+/**
+ * Reads a help center's public answers. Every method rejects with a {@link GladlyError} subclass
+ * when Gladly answers with an error, or {@link GladlyConnectionError} when no answer arrives
+ * (offline, CORS refusal, aborted).
+ */
 export interface PublicAnswersClient {
+  /** The API base every path is relative to, e.g. https://acme.gladly.com/api/v1. */
   readonly baseUrl: string;
+  /** Answers matching the search text `q`, as hits (id and name). */
   search(args: { q: string } & Language, options?: PublicAnswersCallOptions): Promise<PublicAnswerHit[]>;
+  /** Every public answer, with its body. */
   list(args?: Language, options?: PublicAnswersCallOptions): Promise<PublicAnswer[]>;
+  /** The titles of the answers in one help center. */
   answerTitles(args: { helpCenterId: string } & Language, options?: PublicAnswersCallOptions): Promise<PublicAnswerTitle[]>;
+  /** One answer with its HTML body. */
   get(args: { answerId: string; lng?: string }, options?: PublicAnswersCallOptions): Promise<PublicAnswer>;
 }
 
 const CORS_HINT = "in a browser this is most often CORS: Gladly must allow this page's origin for the Public Answers API";
 
+/**
+ * Creates a Public Answers client: no credentials, safe to use in a page.
+ *
+ * @throws {@link GladlyInputError} when the organization name or base URL is malformed.
+ */
 export function createPublicAnswersClient(options: PublicAnswersClientOptions): PublicAnswersClient {
   const baseUrl =
     options.baseUrl !== undefined

@@ -10,7 +10,9 @@ export class GladlyWebhookLimitError extends GladlyError {
   override name = "GladlyWebhookLimitError";
 }
 
+/** The `content` of a webhook event type (`{}` when it has none). */
 type ContentOf<E> = E extends { content?: infer C } ? NonNullable<C> : {};
+/** Whether `C` has a property `K`. */
 type Has<C, K extends string> = K extends keyof C ? true : false;
 
 /** What `hydrate` fetched for an event, by the ids its content carries. */
@@ -22,17 +24,24 @@ export type Hydrated<E extends WebhookEvent> = { event: E } & (Has<ContentOf<E>,
   (Has<ContentOf<E>, "noteId"> extends true ? { note?: ConversationItem } : {}) &
   (Has<ContentOf<E>, "jobId"> extends true ? { job?: ExportJob } : {});
 
+/** The webhook `webhooks.ensureWebhook` makes sure exists, found by its URL. */
 export interface EnsureWebhookOptions {
+  /** Where Gladly delivers; identifies the webhook. */
   url: string;
+  /** The event types it receives. */
   events: NonNullable<Webhook["events"]>;
+  /** A name to tell it apart in Gladly. */
   name?: string;
+  /** Basic credentials Gladly sends with each delivery. */
   credentials?: { username: string; password: string };
+  /** Headers Gladly sends with each delivery (e.g. a shared token). */
   headers?: Record<string, string>;
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** The helpers the client adds: `hydrate`, `webhooks.ensureWebhook` / `reactivateWebhook`, `userIdentity.createToken`. */
 export function createWebhookClientHelpers(groups: GladlyOperations, baseUrl: string) {
   /** Reads something, or undefined when Gladly no longer has it (deleted since the event). */
   const maybe = <T>(read: () => Promise<T>) => read().catch((error: unknown) => (error instanceof GladlyNotFoundError ? undefined : Promise.reject(error)));

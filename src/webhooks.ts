@@ -2,6 +2,8 @@
  * `gladly-api/webhooks`: receive Gladly's webhook deliveries. Web-standard at the core
  * (`(request: Request) => Promise<Response>`: Node ≥ 20, workers, Deno, Bun, Next.js route
  * handlers), with adapters for Node's `http` and Express-style `(req, res)`.
+ *
+ * @module gladly-api/webhooks
  */
 import type { WebhookEvent } from "../generated/types.ts";
 import { type WebhookEventType, webhookEventTypes } from "../generated/webhook-events.ts";
@@ -27,6 +29,7 @@ export function isWebhookEvent(value: unknown, type?: WebhookEventType): boolean
 
 /** What a webhook was configured to send: Basic credentials and/or header tokens. */
 export interface WebhookSecrets {
+  /** The Basic credentials the webhook was created with. */
   credentials?: { username: string; password: string };
   /** e.g. `{ "X-Gladly-Token": "…" }` */
   headers?: Record<string, string>;
@@ -74,11 +77,14 @@ export async function verifyWebhook(request: { headers: Headers | Record<string,
   return results.every(Boolean);
 }
 
+/** A handler per event type, each given the event of its type. */
 type Handlers = { [T in WebhookEventType]?: (event: WebhookEventOf<T>) => unknown };
 
+/** Settings of {@link createWebhookHandler}: how deliveries are checked, and what handles each event type. */
 export interface WebhookHandlerOptions {
   /** The secrets to check, or your own check; omit only behind another layer that authenticates. */
   verify?: WebhookSecrets | ((request: Request) => boolean | Promise<boolean>);
+  /** A handler per event type (`"CONVERSATION/CLOSED": (event) => …`); Gladly gets 200 once it resolves, 500 if it throws. */
   on: Handlers;
   /** An event type this code does not know yet (default: answered 200, reported to onError, so Gladly keeps the webhook). */
   onUnknown?: (event: { type: string } & Record<string, unknown>) => unknown;
@@ -93,6 +99,7 @@ export interface WebhookHandlerOptions {
   budgetMs?: number;
 }
 
+/** Reported to `onError` when a handler runs longer than `budgetMs` (Gladly gives up on a delivery after 15 s). */
 export class WebhookBudgetExceededError extends Error {
   override name = "WebhookBudgetExceededError";
 }
@@ -128,7 +135,12 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
   return all;
 }
 
+/**
+ * A webhook receiver made by {@link createWebhookHandler}: call it with a web `Request` (workers, Deno,
+ * Bun, Next.js route handlers), or use its `node` and `express` adapters.
+ */
 export interface WebhookHandler {
+  /** Answers one delivery; never rejects. */
   (request: Request): Promise<Response>;
   /** For `http.createServer((req, res) => …)`. */
   node(req: NodeRequestLike, res: NodeResponseLike): Promise<void>;
@@ -136,14 +148,18 @@ export interface WebhookHandler {
   express(req: NodeRequestLike & { body?: unknown }, res: NodeResponseLike): Promise<void>;
 }
 
+/** The parts of a Node `IncomingMessage` (or an Express request) the adapters use. */
 interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {
   method?: string | undefined;
   url?: string | undefined;
   headers: Record<string, string | string[] | undefined>;
 }
+/** The parts of a Node `ServerResponse` (or an Express response) the adapters use. */
 interface NodeResponseLike {
   statusCode: number;
+  /** Sets one header of the answer. */
   setHeader(name: string, value: string): unknown;
+  /** Sends the answer. */
   end(body?: string): unknown;
 }
 

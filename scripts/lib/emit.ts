@@ -1,4 +1,5 @@
 import openapiTS, { astToString } from "openapi-typescript";
+import { docComment, documentSchema, schemaSummary } from "./docs.ts";
 import type { RepairReport } from "./normalize.ts";
 import type { OperationEntry } from "./manifest.ts";
 import type { Spec } from "./spec.ts";
@@ -16,12 +17,12 @@ export async function emitSchema(spec: Spec, source: SourceInfo): Promise<string
     emptyObjectsUnknown: true,
     silent: true,
   });
-  return `${banner(source)}\n${astToString(ast)}`;
+  return `${banner(source)}\n${documentSchema(astToString(ast))}`;
 }
 
 export function emitNamedTypes(spec: Spec, source: SourceInfo): string {
-  const names = Object.keys(spec.components.schemas ?? {});
-  const lines = names.map((name) => `export type ${name} = components["schemas"]["${name}"];`);
+  const schemas = spec.components.schemas ?? {};
+  const lines = Object.keys(schemas).map((name) => `${docComment(schemaSummary(name, schemas[name]))}export type ${name} = components["schemas"]["${name}"];`);
   return `${banner(source)}\nimport type { components } from "./schema.ts";\n\n${lines.join("\n")}\n`;
 }
 
@@ -31,6 +32,7 @@ export function emitManifest(entries: OperationEntry[], source: SourceInfo): str
 /** How the client reads a successful response body. */
 export type ResponseKind = "json" | "text" | "binary" | "none";
 
+/** What the client knows of one operation of the spec: where it lives, what it takes, what it answers. */
 export interface OperationEntry {
   readonly operationId: string;
   /** camelCase of the operation's tag: the client's method group. */
@@ -53,10 +55,12 @@ export interface OperationEntry {
   readonly createdResource: { readonly operationId: string; readonly param: string } | null;
 }
 
+/** Every operation of Gladly's REST API by operationId: the manifest the client, the CLI, the fake and the MCP server are built from. */
 export const operations = {
 ${body}
 } as const satisfies Record<string, OperationEntry>;
 
+/** The operationId of any operation, e.g. \`"getCustomer"\`. */
 export type OperationId = keyof typeof operations;
 `;
 }
@@ -112,6 +116,7 @@ export function emitWebhookEvents(spec: Spec, source: SourceInfo): string {
 /** Every webhook event type Gladly documents. */
 export const webhookEventTypes = ${JSON.stringify(types, null, 2)} as const;
 
+/** The \`type\` of any webhook event, e.g. \`"CONVERSATION/CLOSED"\`. */
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 `;
 }

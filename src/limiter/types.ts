@@ -27,12 +27,15 @@ export interface LimitObservation {
 export interface GladlyLimiter {
   /** Resolves when the request may be sent; call the returned function when its answer arrives. */
   acquire(request: LimitRequest): Promise<Release>;
+  /** Told what each answer said about the budget (status, Ratelimit-* headers, Retry-After). */
   observe?(observation: LimitObservation): void;
+  /** What the limiter is doing now, for `client.rateLimit.counts()`. */
   counts?(): LimiterCounts;
   /** Closes connections the limiter holds (Redis). */
   disconnect?(): Promise<void>;
 }
 
+/** A snapshot of the limiter: queue depth, requests in the current window, and Redis status. */
 export interface LimiterCounts {
   /** Requests waiting for budget. */
   queued: number;
@@ -42,8 +45,10 @@ export interface LimiterCounts {
   redis?: "connected" | "unavailable" | undefined;
 }
 
+/** Where the shared budget lives: a Redis URL, or an ioredis client you already have. */
 export type RedisOption = { url: string } | { client: unknown };
 
+/** Settings of the client-side pacing (the `rateLimit` option); the defaults are Gladly's own limits. */
 export interface RateLimitOptions {
   /** Requests per second for the organization, across every client (Gladly: 10). */
   perSecond?: number;

@@ -6,6 +6,7 @@
 import type { OperationEntry } from "../../generated/operations.ts";
 import type { RetryOptions } from "./retry.ts";
 
+/** A call's place in the rate limiter's queue: `"high"`, `"normal"` (default), `"low"`, or 0 (first) … 9 (last). */
 export type Priority = "high" | "normal" | "low" | number;
 
 /** How the answer's body is read: parsed JSON, text, bytes, not at all ("none"), or left to the caller ("stream"). */
@@ -23,6 +24,7 @@ export interface CallSettings {
   followRedirects?: boolean | undefined;
 }
 
+/** One request as it travels through the pipeline's layers, with every setting of its call. */
 export interface PipelineRequest {
   url: string;
   method: string;
@@ -49,6 +51,7 @@ export type ReadBody =
   /** An error answer's body: JSON when it parses, text otherwise. */
   | { kind: "error"; value: unknown };
 
+/** What comes back through the pipeline: the response and, once read, its body. */
 export interface Answer {
   response: Response;
   /** How many attempts were sent (set by the retry layer). */
@@ -57,6 +60,7 @@ export interface Answer {
   body?: ReadBody | undefined;
 }
 
+/** Sends a request through the (rest of the) pipeline. */
 export type Send = (request: PipelineRequest) => Promise<Answer>;
 
 /** One step of the pipeline: does its part, and calls `next` for the rest. */

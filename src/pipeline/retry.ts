@@ -16,6 +16,7 @@ import { sleep } from "../sleep.ts";
 import type { Answer, Layer, PipelineRequest } from "./request.ts";
 import { AttemptTimeoutError } from "./timeout.ts";
 
+/** How failed attempts are retried (the `retry` option, per client or per call): exponential backoff with jitter, within a time budget. */
 export interface RetryOptions {
   /** Retries after the first attempt (default 3; 0 turns retrying off). */
   maxRetries?: number;

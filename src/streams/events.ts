@@ -7,6 +7,7 @@ import { sleep } from "../sleep.ts";
 /** One line of `GET /events`: every event type Gladly streams, narrowable by `type`. */
 export type GladlyEvent = OperationTypes["getEvents"]["responses"][200]["content"]["application/x-jsonlines"];
 
+/** The entities `GET /events` streams events of, for `events.iterate` and `events.tail`. */
 export const EVENT_ENTITIES = [
   "AGENT_AVAILABILITY",
   "AGENT_STATUS",
@@ -17,6 +18,7 @@ export const EVENT_ENTITIES = [
   "PAYMENT_REQUEST",
   "TASK",
 ] as const;
+/** One of {@link EVENT_ENTITIES}. */
 export type EventEntity = (typeof EVENT_ENTITIES)[number];
 
 /** The type prefixes each entity's events carry (CONVERSATION also covers CONVERSATION_ASSIGNEE/…, CONVERSATION_STATUS/…). */
@@ -38,6 +40,7 @@ const DAY_MS = 86_400_000;
 /** Gladly documents that events arrive up to 15 seconds behind real time. */
 export const EVENT_LAG_MS = 15_000;
 
+/** A point in time: a Date, or ISO 8601 text. */
 type Time = Date | string;
 
 function toMs(value: Time, name: string): number {
@@ -56,7 +59,9 @@ function checkEntities(entities: readonly string[]): void {
     );
 }
 
+/** What `events.iterate` reads: which entities, over which time range. */
 export interface IterateEventsOptions<E extends EventEntity> extends Pick<CallOptions, "signal" | "priority" | "timeout"> {
+  /** The entities whose events to read. */
   entities: readonly E[];
   /** Within the last 24 hours (Gladly keeps no more). */
   startAt: Time;
@@ -71,7 +76,9 @@ export interface IterateEventsOptions<E extends EventEntity> extends Pick<CallOp
 /** A live follow of the events; `cursor` resumes it in another process. */
 export type EventTail<E extends EventEntity> = AsyncGenerator<EventOf<E>> & { readonly cursor: string };
 
+/** What `events.tail` follows, from where, and how often it polls. */
 export interface TailEventsOptions<E extends EventEntity> extends Pick<CallOptions, "signal" | "priority" | "timeout"> {
+  /** The entities whose events to follow. */
   entities: readonly E[];
   /** Where to start when there is no cursor (default: now). */
   since?: Time;
@@ -118,6 +125,7 @@ function pickCallOptions(options: Pick<CallOptions, "signal" | "priority" | "tim
   };
 }
 
+/** The helpers the client adds to `events`: `iterate` (a time range) and `tail` (live). */
 export function createEventHelpers(ctx: OperationContext) {
   async function* window<E extends EventEntity>(
     entities: readonly E[],

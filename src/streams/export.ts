@@ -27,15 +27,21 @@ export interface ExportRecords {
 
 const WINDOW_MS = 14 * 86_400_000;
 
+/** Reported by `export.downloadJob` as each file downloads. */
 export interface DownloadProgress {
+  /** The file being downloaded. */
   file: string;
+  /** Bytes of it received so far. */
   bytes: number;
   /** From Content-Length, when Gladly sends it. */
   totalBytes: number | undefined;
+  /** Files of the job already complete. */
   filesDone: number;
+  /** Files in the job. */
   files: number;
 }
 
+/** The helpers the client adds to `export`: `readFile`, `jobsBetween`, `waitForJob`, `downloadJob`. */
 export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOperations["export"]) {
   /** The records of one export file, parsed as the NDJSON arrives: constant memory at any size. */
   async function* readFile<F extends string>(

@@ -2,8 +2,10 @@ import { GladlyError } from "../errors.ts";
 import { type CallOptions, type OperationContext, openStream } from "../operations.ts";
 import { fileSystem, writeBody } from "./files.ts";
 
+/** The call options the media helpers take. */
 type Options = Pick<CallOptions, "signal" | "priority" | "timeout">;
 
+/** The helpers the client adds to `conversations`: `openRecording`, `saveRecording`, `attachmentLocation`. */
 export function createMediaHelpers(ctx: OperationContext) {
   /** A call recording (audio/mpeg) as it streams in. */
   async function openRecording(args: { itemId: string }, options: Options = {}): Promise<ReadableStream<Uint8Array>> {

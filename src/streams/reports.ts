@@ -36,6 +36,7 @@ function toReportStream(response: Response): ReportStream {
   };
 }
 
+/** The helpers the client adds to `reports`: `open` and `openWorkSessionEvents`. */
 export function createReportHelpers(ctx: OperationContext) {
   return {
     /** Generates a report (through the Reports limits) and streams its CSV. */

@@ -13,6 +13,7 @@ import { type DeliveryRecord, WebhookDelivery } from "./webhook-delivery.ts";
 import { unknownProperties } from "./unknown-properties.ts";
 import { validateBody, validateQuery } from "./validate.ts";
 
+/** Settings of {@link startFakeGladly}; every one is optional. */
 export interface FakeGladlyOptions {
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
@@ -53,6 +54,7 @@ export interface FakeWarning {
   detail: string;
 }
 
+/** One request the fake received, as `fake.requests` lists it. */
 export interface FakeRequestRecord {
   method: string;
   path: string;
@@ -65,6 +67,7 @@ export interface FakeRequestRecord {
   receivedAt: number;
 }
 
+/** A running fake Gladly (from {@link startFakeGladly}): its address, credentials, state and controls. */
 export interface FakeGladly {
   /** Origin of the server, e.g. http://127.0.0.1:41234; give it to createGladlyClient as `baseUrl`. */
   readonly url: string;
@@ -90,6 +93,7 @@ export interface FakeGladly {
   clientOptions(): { baseUrl: string; agentEmail: string; apiToken: string };
   /** Make the next matching requests fail, stall or break (see Fault). */
   inject(fault: Fault): FaultHandle;
+  /** Stops the server, closing the connections still open, and withdraws injected faults. */
   close(): Promise<void>;
 }
 

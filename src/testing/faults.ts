@@ -1,7 +1,10 @@
+/** Which requests a {@link Fault} applies to; every criterion given must match. */
 export interface FaultMatch {
+  /** HTTP method, e.g. `POST`. */
   method?: string;
   /** A path template (`/customer-profiles/{customerId}`), an exact path, or a RegExp on the request path. */
   path?: string | RegExp;
+  /** The operationId of the request, e.g. `getCustomer`. */
   operationId?: string;
 }
 
@@ -30,9 +33,11 @@ export interface Fault {
   malformedBody?: boolean;
 }
 
+/** Returned by `fake.inject`: how much of the fault is left, and a way to withdraw it. */
 export interface FaultHandle {
   /** How many more requests it will apply to. */
   readonly remaining: number;
+  /** Withdraws the fault before it is used up. */
   cancel(): void;
 }
 

@@ -1,3 +1,4 @@
+/** One entry of a Gladly error body, as the fake answers it. */
 export interface ErrorDetail {
   attr?: string;
   code: string;

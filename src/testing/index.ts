@@ -3,6 +3,8 @@
  *
  *   const fake = await startFakeGladly();
  *   const gladly = createGladlyClient(fake.clientOptions());
+ *
+ * @module gladly-api/testing
  */
 export { startFakeGladly, type FakeGladly, type FakeGladlyOptions, type FakeRequestRecord, type FakeWarning } from "./fake.ts";
 export { type Fault, type FaultHandle, type FaultMatch, networkFaults } from "./faults.ts";

@@ -24,6 +24,7 @@ export interface FakeEvent {
   content: Record<string, unknown>;
 }
 
+/** An answer as the fake keeps it (the answer-management API's view). */
 export interface ManagedAnswer {
   id: string;
   name: string;
@@ -33,6 +34,7 @@ export interface ManagedAnswer {
   updatedAt: string;
 }
 
+/** A custom attribute definition as the fake keeps it. */
 export interface CustomAttribute {
   id: string;
   key: string;
@@ -45,12 +47,15 @@ export interface CustomAttribute {
 /** A clock that follows real time, shifted by whatever the test advanced it. */
 export class FakeClock {
   private offsetMs = 0;
+  /** Milliseconds since the epoch, as the fake sees it. */
   now(): number {
     return Date.now() + this.offsetMs;
   }
+  /** Moves the fake's time forward by `ms`: later timestamps and events carry the shifted time. */
   advance(ms: number): void {
     this.offsetMs += ms;
   }
+  /** {@link FakeClock.now} as ISO 8601 text. */
   iso(): string {
     return new Date(this.now()).toISOString();
   }
@@ -68,7 +73,9 @@ export function entityOf(type: string): string {
  */
 export class FakeState {
   readonly clock: FakeClock;
+  /** Makes an id shaped like Gladly's; deterministic for a given `seed`. */
   readonly newId: () => string;
+  /** The fake's seeded random numbers in [0, 1), so runs repeat. */
   readonly random: () => number;
 
   readonly organization: { id: string; name: string; loginDomain: string; timezone: string; gladlyUrl: string };
@@ -116,6 +123,7 @@ export class FakeState {
     seed(this);
   }
 
+  /** The fake's current time as ISO 8601 text. */
   now(): string {
     return this.clock.iso();
   }
@@ -134,10 +142,12 @@ export class FakeState {
   /** Set by the fake: pings a webhook, answering the status its endpoint gave. */
   pingWebhook: ((webhook: Webhook & { id: string }) => Promise<number>) | undefined;
 
+  /** The agent the API token belongs to: the first seeded agent. */
   get apiUserId(): string {
     return [...this.agents.keys()][0]!;
   }
 
+  /** The first seeded inbox. */
   get defaultInboxId(): string {
     return [...this.inboxes.keys()][0]!;
   }
@@ -153,6 +163,7 @@ export class FakeState {
     return current === id ? undefined : current;
   }
 
+  /** The customers matching every criterion given (email case-insensitively, phone as given or normalized). */
   findCustomer(where: { email?: string; phone?: string; externalCustomerId?: string }): (Customer & { id: string })[] {
     const email = where.email?.toLowerCase();
     return [...this.customers.values()].filter(
@@ -163,6 +174,7 @@ export class FakeState {
     );
   }
 
+  /** Adds a customer (a new id unless one is given) and emits CUSTOMER_PROFILE/CREATED. */
   createCustomer(profile: Omit<Customer, "id"> & { id?: string }): Customer & { id: string } {
     const now = this.now();
     const customer = { ...profile, id: profile.id ?? this.newId(), createdAt: now, updatedAt: now };

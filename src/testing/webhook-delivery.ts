@@ -2,9 +2,13 @@ import type { Webhook } from "../../generated/types.ts";
 import { isLoopback } from "../host.ts";
 import type { FakeEvent, FakeState } from "./state.ts";
 
+/** One attempt of the fake to deliver an event to a webhook. */
 export interface DeliveryRecord {
+  /** The webhook delivered to. */
   webhookId: string;
+  /** The event type delivered. */
   type: string;
+  /** 1 for the first try, 2 for the first retry, … */
   attempt: number;
   /** The status the endpoint answered; 0 when it could not be reached. */
   status: number;
