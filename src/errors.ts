@@ -16,13 +16,19 @@ export interface GladlyErrorInit {
   cause?: unknown;
 }
 
-/** Keeps URLs in errors free of anything secret: no userinfo, no fragment. */
-function safeUrl(url: string): string {
+/**
+ * A URL as the client reports it (errors, hooks, the debug log): never userinfo or a fragment, and,
+ * off the API's origin, no query string either: the file URL Gladly redirects to (a signed storage
+ * link) carries its signature and session token there. The path stays, to say which file it was.
+ * Without `apiOrigin` only userinfo and fragment go (a GladlyError built without knowing the origin).
+ */
+export function reportedUrl(url: string, apiOrigin?: string): string {
   try {
     const parsed = new URL(url);
     parsed.username = "";
     parsed.password = "";
     parsed.hash = "";
+    if (apiOrigin !== undefined && parsed.origin !== apiOrigin) parsed.search = "";
     return parsed.toString();
   } catch {
     return "(invalid url)";
@@ -35,7 +41,7 @@ export class GladlyError extends Error {
   /** HTTP status; undefined when no response arrived (see GladlyConnectionError). */
   readonly status: number | undefined;
   readonly method: string;
-  /** The request URL, without credentials. */
+  /** The request URL, without credentials; off Gladly's API origin without its query string (see reportedUrl). */
   readonly url: string;
   readonly requestId: string | undefined;
   readonly errors: GladlyErrorDetail[];
@@ -46,7 +52,7 @@ export class GladlyError extends Error {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.status = init.status;
     this.method = init.method;
-    this.url = safeUrl(init.url);
+    this.url = reportedUrl(init.url);
     this.requestId = init.requestId;
     this.errors = init.errors ?? [];
     this.body = init.body;

@@ -1,9 +1,19 @@
 import { type OperationEntry, type OperationId, operations as manifest } from "../generated/operations.ts";
 import type { operations as OperationTypes } from "../generated/schema.ts";
-import { GladlyCustomerMergedError, GladlyError, type GladlyErrorDetail, GladlyInputError, errorFromResponse, parseErrorDetails, pathOf } from "./errors.ts";
+import {
+  GladlyCustomerMergedError,
+  GladlyError,
+  type GladlyErrorDetail,
+  GladlyInputError,
+  errorFromResponse,
+  parseErrorDetails,
+  pathOf,
+  reportedUrl,
+} from "./errors.ts";
 import { pathSerializer } from "./path-params.ts";
 import type { Answer, BodyKind, PipelineRequest, Priority, Send } from "./pipeline/index.ts";
 import type { RetryOptions } from "./pipeline/retry.ts";
+import { typedBody } from "./pipeline/typed-errors.ts";
 import { checkHeaders, serializeQuery } from "./query.ts";
 
 type Manifest = typeof manifest;
@@ -131,20 +141,22 @@ function splitArgs(op: OperationEntry, args: Record<string, unknown>) {
 }
 
 /** The success data of an answer whose body the pipeline read. */
-function successData(op: OperationEntry, answer: Answer, url: string): unknown {
+function successData(op: OperationEntry, answer: Answer, reported: () => string): unknown {
   const body = answer.body;
   switch (body?.kind) {
     case "json":
     case "text":
     case "binary":
       return body.value;
-    case "json-invalid":
+    case "json-invalid": {
+      const url = reported();
       throw new GladlyError(`${op.method} ${pathOf(url)} → ${answer.response.status}: response body is not valid JSON`, {
         status: answer.response.status,
         method: op.method,
         url,
         body: body.text.slice(0, 200),
       });
+    }
     default:
       return undefined;
   }
@@ -246,16 +258,18 @@ async function send(
   const request = buildRequest(ctx, op, args, options, read);
   const answer = await ctx.send(request);
   const { response } = answer;
-  // Fetch implementations that build Responses by hand leave response.url empty.
-  const url = response.url || request.url;
-  if (answer.body === undefined) return { data: undefined, response };
+  // Fetch implementations that build Responses by hand leave response.url empty. Worked out only
+  // when needed: the success of a call that is not a stream does not report its URL.
+  const reported = () => reportedUrl(response.url || request.url, new URL(ctx.baseUrl).origin);
+  if (answer.body === undefined) return { data: undefined, response: typedBody(response, op.method, reported(), options.signal) };
   if (response.ok) {
-    const data = successData(op, answer, url);
+    const data = successData(op, answer, reported);
     const truncated = possiblyTruncated(op, data, response);
     if (truncated) ctx.onTruncated?.({ operationId: op.operationId, count: (data as unknown[]).length, cap: LIST_CAPS[op.operationId]! });
     return truncated === undefined ? { data, response } : { data, response, truncated };
   }
   const errorBody = answer.body.kind === "error" ? answer.body.value : undefined;
+  const url = reported();
   if (createdByEarlierAttempt(op, args, answer, parseErrorDetails(errorBody))) return readBack(ctx, op, args, options);
   if (response.status === 301 && op.pathParams.includes("customerId")) {
     const newCustomerId = mergedCustomerId(errorBody, response);
@@ -288,7 +302,9 @@ function createMethod(ctx: OperationContext, op: OperationEntry) {
 
 /**
  * Calls an operation but leaves the success body unread, for the stream helpers: the Response
- * is checked (errors throw as usual), retried while nothing was read, and handed over.
+ * is checked (errors throw as usual), retried while nothing was read, and handed over. Reading
+ * its body fails with typed errors too, and its `url` is the one to report (a file URL Gladly
+ * redirected to, without its signed query string).
  */
 export async function openStream(
   ctx: OperationContext,
