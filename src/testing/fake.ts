@@ -136,10 +136,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       else chunks.length = 0;
     };
     const done = () => (size > limit ? refuse(false) : resolve(Buffer.concat(chunks)));
+    // A client that went away (an abort during a delay) ends nothing: the request is answered as gone.
+    const gone = () => reject(new Error("the client went away before its body was read"));
+    if (req.destroyed) return gone();
     if (Number(req.headers["content-length"]) > limit + DRAIN_BYTES) return refuse(true);
     req.on("data", collect);
     req.once("end", done);
     req.once("error", reject);
+    req.once("close", gone);
   });
 }
 
