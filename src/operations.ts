@@ -13,7 +13,6 @@ import {
 import { pathSerializer } from "./path-params.ts";
 import type { Answer, BodyKind, PipelineRequest, Priority, Send } from "./pipeline/index.ts";
 import type { RetryOptions } from "./pipeline/retry.ts";
-import { typedBody } from "./pipeline/typed-errors.ts";
 import { checkHeaders, serializeQuery } from "./query.ts";
 
 type Manifest = typeof manifest;
@@ -261,7 +260,11 @@ async function send(
   // Fetch implementations that build Responses by hand leave response.url empty. Worked out only
   // when needed: the success of a call that is not a stream does not report its URL.
   const reported = () => reportedUrl(response.url || request.url, new URL(ctx.baseUrl).origin);
-  if (answer.body === undefined) return { data: undefined, response: typedBody(response, op.method, reported(), options.signal) };
+  if (answer.body === undefined) {
+    // Handed over unread (openStream): whatever reads it reports this URL, not a signed link's query.
+    Object.defineProperty(response, "url", { value: reported() });
+    return { data: undefined, response };
+  }
   if (response.ok) {
     const data = successData(op, answer, reported);
     const truncated = possiblyTruncated(op, data, response);
@@ -303,8 +306,8 @@ function createMethod(ctx: OperationContext, op: OperationEntry) {
 /**
  * Calls an operation but leaves the success body unread, for the stream helpers: the Response
  * is checked (errors throw as usual), retried while nothing was read, and handed over. Reading
- * its body fails with typed errors too, and its `url` is the one to report (a file URL Gladly
- * redirected to, without its signed query string).
+ * its body fails with typed errors too (the pipeline's typed-errors layer), and its `url` is the
+ * one to report (a file URL Gladly redirected to, without its signed query string).
  */
 export async function openStream(
   ctx: OperationContext,

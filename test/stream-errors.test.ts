@@ -1,6 +1,7 @@
 /**
- * A streamed body that breaks off after the call returned (the stream helpers read it later) is a
- * GladlyConnectionError naming the call; the caller's own abort during the read is a GladlyAbortError.
+ * A body that breaks off after the call returned (the stream helpers, and openapi-fetch, read it
+ * later) is a GladlyConnectionError naming the call; the caller's own abort during the read is a
+ * GladlyAbortError.
  */
 import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -105,6 +106,16 @@ describe.each<Cut>(["destroy", "short-length"])("a body cut short (%s)", (how) =
     const error = await failure(new Response(recording).arrayBuffer());
     expect(error).toBeInstanceOf(GladlyConnectionError);
     expect(error).toMatchObject({ method: "GET", url: `${server.url}/api/v1/conversation-items/item-1/media/recording` });
+  });
+});
+
+describe.each<Cut>(["destroy", "short-length"])("openapi-fetch's methods, a body cut short (%s)", (how) => {
+  it("throw GladlyConnectionError, as for a call that got no answer", async () => {
+    const server = await startServer((_req, res) => cutShort(res, how, "application/json", '[{"id":"team-1","name":'));
+    servers.push(server);
+    const error = await failure(clientFor(server).GET("/teams"));
+    expect(error).toBeInstanceOf(GladlyConnectionError);
+    expect(error).toMatchObject({ method: "GET", url: `${server.url}/api/v1/teams` });
   });
 });
 

@@ -23,9 +23,10 @@ import { timeoutLayer } from "./timeout.ts";
 import { typedErrorsLayer } from "./typed-errors.ts";
 
 export function createPipeline(config: ResolvedConfig, limiter: GladlyLimiter | undefined): Send {
-  const hooks = reportingHooks(config.hooks, new URL(config.baseUrl).origin);
+  const apiOrigin = new URL(config.baseUrl).origin;
+  const hooks = reportingHooks(config.hooks, apiOrigin);
   const layers: Layer[] = [
-    typedErrorsLayer,
+    typedErrorsLayer(apiOrigin),
     authLayer(config.authorization),
     retryLayer(config.retry, hooks),
     readBodyLayer,
