@@ -245,6 +245,30 @@ function buildRequest(ctx: OperationContext, op: OperationEntry, args: Record<st
   };
 }
 
+/**
+ * An error body from a URL whose query string is not reported (a signed file link) with that
+ * query's values cut out: a storage service's error (S3's SignatureDoesNotMatch) echoes the
+ * signature and token it was given. Values shorter than 16 characters (an expiry, a date) stay.
+ */
+function withoutQueryValues(body: unknown, answeredUrl: string, reported: string): unknown {
+  if (body === undefined || !answeredUrl.includes("?") || reported.includes("?")) return body;
+  let secrets: string[];
+  try {
+    const query = new URL(answeredUrl).search.slice(1);
+    const raw = query.split("&").map((pair) => pair.slice(pair.indexOf("=") + 1));
+    secrets = [...new Set([...raw, ...new URLSearchParams(query).values()])].filter((value) => value.length >= 16);
+  } catch {
+    return body;
+  }
+  const scrub = (value: unknown): unknown => {
+    if (typeof value === "string") return secrets.reduce((text, secret) => text.split(secret).join("[redacted]"), value);
+    if (Array.isArray(value)) return value.map(scrub);
+    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrub(item)]));
+    return value;
+  };
+  return secrets.length ? scrub(body) : body;
+}
+
 /** Sends one call through the pipeline and turns its answer into data or a typed error. */
 async function send(
   ctx: OperationContext,
@@ -271,8 +295,8 @@ async function send(
     if (truncated) ctx.onTruncated?.({ operationId: op.operationId, count: (data as unknown[]).length, cap: LIST_CAPS[op.operationId]! });
     return truncated === undefined ? { data, response } : { data, response, truncated };
   }
-  const errorBody = answer.body.kind === "error" ? answer.body.value : undefined;
   const url = reported();
+  const errorBody = withoutQueryValues(answer.body.kind === "error" ? answer.body.value : undefined, response.url, url);
   if (createdByEarlierAttempt(op, args, answer, parseErrorDetails(errorBody))) return readBack(ctx, op, args, options);
   if (response.status === 301 && op.pathParams.includes("customerId")) {
     const newCustomerId = mergedCustomerId(errorBody, response);

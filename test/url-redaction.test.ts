@@ -14,7 +14,7 @@ const signed = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=${SIGNATURE}&X-
 let api: TestServer;
 let files: TestServer;
 /** What the file server does for each path. */
-const behaviour = new Map<string, "404" | "cut" | "not-json" | "ok">();
+const behaviour = new Map<string, "404" | "403-echo" | "cut" | "not-json" | "ok">();
 
 beforeAll(async () => {
   files = await startServer((req, res) => {
@@ -22,6 +22,14 @@ beforeAll(async () => {
     switch (behaviour.get(path)) {
       case "404":
         json(res, 404, { errors: [{ code: "NoSuchKey", detail: "The specified key does not exist." }] });
+        return;
+      case "403-echo":
+        // S3's answer to a signature it rejects echoes what it was given.
+        res
+          .writeHead(403, { "Content-Type": "application/xml" })
+          .end(
+            `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><SignatureProvided>${SIGNATURE}</SignatureProvided><CanonicalRequest>GET ${path} ${signed}</CanonicalRequest></Error>`,
+          );
         return;
       case "cut":
         res.writeHead(200, { "Content-Type": "application/x-ndjson" });
@@ -104,6 +112,17 @@ describe("a signed file URL's query string is never reported", () => {
     expect(text).not.toContain(SIGNATURE);
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain("X-Amz");
+  });
+
+  it("an error body from the file's origin that echoes the signature and token (S3's SignatureDoesNotMatch)", async () => {
+    behaviour.set("/bucket/echo.jsonl", "403-echo");
+    const { gladly, payloads, debug } = observed();
+    const error = await failure(gladly.export.getFile({ jobId: "job-1", filename: "echo.jsonl" }));
+    expect(error.status).toBe(403);
+    expect(String(error.body)).toContain("SignatureDoesNotMatch");
+    const text = [reported(error, payloads, debug), String(error.body)].join("\n");
+    expect(text).not.toContain(SIGNATURE);
+    expect(text).not.toContain(TOKEN);
   });
 
   it("a stream helper's body cut short, or a line that is not JSON, on the file's origin", async () => {
