@@ -21,13 +21,19 @@ export interface GladlyErrorInit {
   cause?: unknown;
 }
 
-/** Keeps URLs in errors free of anything secret: no userinfo, no fragment. */
-function safeUrl(url: string): string {
+/**
+ * A URL as the client reports it (errors, hooks, the debug log): never userinfo or a fragment, and,
+ * off the API's origin, no query string either: the file URL Gladly redirects to (a signed storage
+ * link) carries its signature and session token there. The path stays, to say which file it was.
+ * Without `apiOrigin` only userinfo and fragment go (a GladlyError built without knowing the origin).
+ */
+export function reportedUrl(url: string, apiOrigin?: string): string {
   try {
     const parsed = new URL(url);
     parsed.username = "";
     parsed.password = "";
     parsed.hash = "";
+    if (apiOrigin !== undefined && parsed.origin !== apiOrigin) parsed.search = "";
     return parsed.toString();
   } catch {
     return "(invalid url)";
@@ -41,7 +47,7 @@ export class GladlyError extends Error {
   readonly status: number | undefined;
   /** The HTTP method of the failed call. */
   readonly method: string;
-  /** The request URL, without credentials. */
+  /** The request URL, without credentials; off Gladly's API origin without its query string (see reportedUrl). */
   readonly url: string;
   /** The request id from the response headers (X-Request-Id and the like), for Gladly support. */
   readonly requestId: string | undefined;
@@ -54,7 +60,7 @@ export class GladlyError extends Error {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.status = init.status;
     this.method = init.method;
-    this.url = safeUrl(init.url);
+    this.url = reportedUrl(init.url);
     this.requestId = init.requestId;
     this.errors = init.errors ?? [];
     this.body = init.body;

@@ -1,8 +1,13 @@
 /** Observability: every hook is optional, called synchronously, and must not throw. */
+import { reportedUrl } from "./errors.ts";
+
 export interface RequestInfo {
   /** The HTTP method, e.g. `GET`. */
   method: string;
-  /** The request URL; credentials are never part of it. */
+  /**
+   * The request URL; credentials are never part of it, nor the query string of a URL off Gladly's
+   * API origin (the signed file link of a 303 carries its signature there).
+   */
   url: string;
   /** 1 for the first try, 2 for the first retry, … */
   attempt: number;
@@ -79,5 +84,23 @@ export function combineHooks(...sets: (Hooks | undefined)[]): Hooks {
     onRateLimited: call("onRateLimited"),
     onTruncated: call("onTruncated"),
     onLimiter: call("onLimiter"),
+  };
+}
+
+/**
+ * The hooks as the pipeline calls them: each URL as the client reports it (see reportedUrl), so the
+ * caller's hooks and the debug log alike never see a signed link's query string. A hook that is
+ * not set stays unset (the pipeline skips work for hooks nobody listens to).
+ */
+export function reportingHooks(hooks: Hooks, apiOrigin: string): Hooks {
+  const reporting = <I extends RequestInfo>(hook: ((info: I) => void) | undefined) =>
+    hook && ((info: I) => hook({ ...info, url: reportedUrl(info.url, apiOrigin) }));
+  const { onRequest, onResponse, onRetry, onRateLimited, ...rest } = hooks;
+  return {
+    ...rest,
+    ...(onRequest && { onRequest: reporting(onRequest) }),
+    ...(onResponse && { onResponse: reporting(onResponse) }),
+    ...(onRetry && { onRetry: reporting(onRetry) }),
+    ...(onRateLimited && { onRateLimited: reporting(onRateLimited) }),
   };
 }

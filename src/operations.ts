@@ -1,6 +1,15 @@
 import { type OperationEntry, type OperationId, operations as manifest } from "../generated/operations.ts";
 import type { operations as OperationTypes } from "../generated/schema.ts";
-import { GladlyCustomerMergedError, GladlyError, type GladlyErrorDetail, GladlyInputError, errorFromResponse, parseErrorDetails, pathOf } from "./errors.ts";
+import {
+  GladlyCustomerMergedError,
+  GladlyError,
+  type GladlyErrorDetail,
+  GladlyInputError,
+  errorFromResponse,
+  parseErrorDetails,
+  pathOf,
+  reportedUrl,
+} from "./errors.ts";
 import { pathSerializer } from "./path-params.ts";
 import type { Answer, BodyKind, PipelineRequest, Priority, Send } from "./pipeline/index.ts";
 import type { RetryOptions } from "./pipeline/retry.ts";
@@ -167,20 +176,22 @@ function splitArgs(op: OperationEntry, args: Record<string, unknown>) {
 }
 
 /** The success data of an answer whose body the pipeline read. */
-function successData(op: OperationEntry, args: Record<string, unknown>, answer: Answer, url: string): unknown {
+function successData(op: OperationEntry, args: Record<string, unknown>, answer: Answer, reported: () => string): unknown {
   const body = answer.body;
   switch (body?.kind) {
     case "json":
     case "text":
     case "binary":
       return body.value;
-    case "json-invalid":
+    case "json-invalid": {
+      const url = reported();
       throw new GladlyError(`${op.method} ${pathOf(url)} → ${answer.response.status}: response body is not valid JSON`, {
         status: answer.response.status,
         method: op.method,
         url,
         body: body.text.slice(0, 200),
       });
+    }
     default:
       return answer.response.status === 201 ? createdId(op, args, answer.response) : undefined;
   }
@@ -283,6 +294,30 @@ function buildRequest(ctx: OperationContext, op: OperationEntry, args: Record<st
   };
 }
 
+/**
+ * An error body from a URL whose query string is not reported (a signed file link) with that
+ * query's values cut out: a storage service's error (S3's SignatureDoesNotMatch) echoes the
+ * signature and token it was given. Values shorter than 16 characters (an expiry, a date) stay.
+ */
+function withoutQueryValues(body: unknown, answeredUrl: string, reported: string): unknown {
+  if (body === undefined || !answeredUrl.includes("?") || reported.includes("?")) return body;
+  let secrets: string[];
+  try {
+    const query = new URL(answeredUrl).search.slice(1);
+    const raw = query.split("&").map((pair) => pair.slice(pair.indexOf("=") + 1));
+    secrets = [...new Set([...raw, ...new URLSearchParams(query).values()])].filter((value) => value.length >= 16);
+  } catch {
+    return body;
+  }
+  const scrub = (value: unknown): unknown => {
+    if (typeof value === "string") return secrets.reduce((text, secret) => text.split(secret).join("[redacted]"), value);
+    if (Array.isArray(value)) return value.map(scrub);
+    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrub(item)]));
+    return value;
+  };
+  return secrets.length ? scrub(body) : body;
+}
+
 /** Sends one call through the pipeline and turns its answer into data or a typed error. */
 async function send(
   ctx: OperationContext,
@@ -295,16 +330,22 @@ async function send(
   const request = buildRequest(ctx, op, args, options, read);
   const answer = await ctx.send(request);
   const { response } = answer;
-  // Fetch implementations that build Responses by hand leave response.url empty.
-  const url = response.url || request.url;
-  if (answer.body === undefined) return { data: undefined, response };
+  // Fetch implementations that build Responses by hand leave response.url empty. Worked out only
+  // when needed: the success of a call that is not a stream does not report its URL.
+  const reported = () => reportedUrl(response.url || request.url, new URL(ctx.baseUrl).origin);
+  if (answer.body === undefined) {
+    // Handed over unread (openStream): whatever reads it reports this URL, not a signed link's query.
+    Object.defineProperty(response, "url", { value: reported() });
+    return { data: undefined, response };
+  }
   if (response.ok) {
-    const data = successData(op, args, answer, url);
+    const data = successData(op, args, answer, reported);
     const truncated = possiblyTruncated(op, data, response);
     if (truncated) ctx.onTruncated?.({ operationId: op.operationId, count: (data as unknown[]).length, cap: LIST_CAPS[op.operationId]! });
     return truncated === undefined ? { data, response } : { data, response, truncated };
   }
-  const errorBody = answer.body.kind === "error" ? answer.body.value : undefined;
+  const url = reported();
+  const errorBody = withoutQueryValues(answer.body.kind === "error" ? answer.body.value : undefined, response.url, url);
   if (createdByEarlierAttempt(op, args, answer, parseErrorDetails(errorBody))) return readBack(ctx, op, args, options);
   if (response.status === 301 && op.pathParams.includes("customerId")) {
     const newCustomerId = mergedCustomerId(errorBody, response);
@@ -337,7 +378,9 @@ function createMethod(ctx: OperationContext, op: OperationEntry) {
 
 /**
  * Calls an operation but leaves the success body unread, for the stream helpers: the Response
- * is checked (errors throw as usual), retried while nothing was read, and handed over.
+ * is checked (errors throw as usual), retried while nothing was read, and handed over. Reading
+ * its body fails with typed errors too (the pipeline's typed-errors layer), and its `url` is the
+ * one to report (a file URL Gladly redirected to, without its signed query string).
  */
 export async function openStream(
   ctx: OperationContext,

@@ -5,9 +5,11 @@
  *   typed errors → credentials → retries → body read → redirects → rate limit → hooks → timeout → fetch
  *
  * A retry goes back through the redirect and rate-limit layers, so it is paced like any request; a
- * redirect hop off the API origin is neither paced nor given credentials.
+ * redirect hop off the API origin is neither paced nor given credentials, and the hooks see its URL
+ * without its query string (a signed file link's secret; see reportingHooks).
  */
 import type { ResolvedConfig } from "../config.ts";
+import { reportingHooks } from "../hooks.ts";
 import type { GladlyLimiter } from "../limiter/types.ts";
 import { authLayer } from "./auth.ts";
 import { fetchStep } from "./fetch.ts";
@@ -21,14 +23,16 @@ import { timeoutLayer } from "./timeout.ts";
 import { typedErrorsLayer } from "./typed-errors.ts";
 
 export function createPipeline(config: ResolvedConfig, limiter: GladlyLimiter | undefined): Send {
+  const apiOrigin = new URL(config.baseUrl).origin;
+  const hooks = reportingHooks(config.hooks, apiOrigin);
   const layers: Layer[] = [
-    typedErrorsLayer,
+    typedErrorsLayer(apiOrigin),
     authLayer(config.authorization),
-    retryLayer(config.retry, config.hooks),
+    retryLayer(config.retry, hooks),
     readBodyLayer,
     redirectsLayer,
     ...(limiter ? [rateLimitLayer(limiter, config.baseUrl, config.retry)] : []),
-    observeLayer(config.hooks),
+    observeLayer(hooks),
     timeoutLayer(config.timeout),
   ];
   return compose(layers, fetchStep(config.fetch));

@@ -4,6 +4,7 @@ import { type CallOptions, type OperationContext, openStream } from "../operatio
 import type { GladlyOperations } from "../operations.ts";
 import { fileSystem, writeBody } from "./files.ts";
 import { checkMaxLineBytes, jsonLines } from "./lines.ts";
+import { typedError } from "../pipeline/typed-errors.ts";
 import { sleep } from "../sleep.ts";
 
 /** A customer as export files carry it (flatter than the API's Customer). */
@@ -152,6 +153,9 @@ export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOper
           },
           options.signal,
         );
+      } catch (error) {
+        // writeBody stops at an abort with the signal's own reason; the call reports it typed.
+        throw options.signal?.aborted ? typedError(error, "GET", response.url, options.signal) : error;
       } finally {
         await handle.close();
       }

@@ -1,6 +1,7 @@
 import { GladlyError } from "../errors.ts";
 import { type CallOptions, type OperationContext, openStream } from "../operations.ts";
 import { fileSystem, writeBody } from "./files.ts";
+import { typedError } from "../pipeline/typed-errors.ts";
 
 /** The call options the media helpers take. */
 type Options = Pick<CallOptions, "signal" | "priority" | "timeout">;
@@ -19,10 +20,14 @@ export function createMediaHelpers(ctx: OperationContext) {
     const random = [...crypto.getRandomValues(new Uint8Array(6))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
     const temporary = path.join(path.dirname(target), `.${random}.partial`);
     try {
-      const body = await openRecording(args, options);
+      const response = await openStream(ctx, "getMedia", args, options);
+      const body = response.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
       const handle = await fs.open(temporary, "w");
       try {
         await writeBody(body, handle, () => undefined, options.signal);
+      } catch (error) {
+        // writeBody stops at an abort with the signal's own reason; the call reports it typed.
+        throw options.signal?.aborted ? typedError(error, "GET", response.url, options.signal) : error;
       } finally {
         await handle.close();
       }

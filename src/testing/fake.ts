@@ -112,15 +112,43 @@ function errorBody(errors: ErrorDetail[]): string {
   return JSON.stringify({ errors });
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new FakeHttpError(413, [{ code: "too_long", detail: `request body cannot be larger than ${limit} bytes` }]);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** How much of an oversized body is read and thrown away to keep the connection; past it, it is closed. */
+const DRAIN_BYTES = 16 << 20;
+
+/**
+ * Reads a request body of at most `limit` bytes; a longer one is a 413. Its rest is read and
+ * discarded (up to DRAIN_BYTES) before the answer, so a keep-alive client can send its next request
+ * on the same connection; beyond that the 413 closes the connection. Never left unread, nor the
+ * stream destroyed (as leaving `for await` early does): the client's next request would be reset.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const refuse = (close: boolean) => {
+      req.off("data", collect);
+      req.off("end", done);
+      // Whatever still arrives goes nowhere until the connection closes after the answer.
+      if (close) req.resume();
+      const detail = `request body cannot be larger than ${limit} bytes`;
+      reject(new FakeHttpError(413, [{ code: "too_long", detail }], close ? { Connection: "close" } : {}));
+    };
+    const collect = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else if (size > limit + DRAIN_BYTES) refuse(true);
+      else chunks.length = 0;
+    };
+    const done = () => (size > limit ? refuse(false) : resolve(Buffer.concat(chunks)));
+    // A client that went away (an abort during a delay) ends nothing: the request is answered as gone.
+    const gone = () => reject(new Error("the client went away before its body was read"));
+    if (req.destroyed) return gone();
+    if (Number(req.headers["content-length"]) > limit + DRAIN_BYTES) return refuse(true);
+    req.on("data", collect);
+    req.once("end", done);
+    req.once("error", reject);
+    req.once("close", gone);
+  });
 }
 
 function queryObject(op: OperationEntry, search: URLSearchParams): Record<string, unknown> {
