@@ -1,10 +1,12 @@
 /**
  * Lets openapi-fetch's own methods (`gladly.GET(…)`) use the same pipeline as the grouped methods:
  * a middleware notes which operation each Request is for (from its schema path), and the fetch
- * openapi-fetch calls hands the request to the pipeline, body unread, as openapi-fetch reads it.
+ * openapi-fetch calls hands the request to the pipeline, body unread, as openapi-fetch reads it:
+ * a read the caller's abort interrupts is a GladlyAbortError, as it is for the grouped methods.
  */
 import type { Middleware } from "openapi-fetch";
 import { type OperationEntry, operations } from "../generated/operations.ts";
+import { typedResponse } from "./body-errors.ts";
 import type { PipelineRequest, Send } from "./pipeline/index.ts";
 import { BASE_PATH, matchRoute } from "./routes.ts";
 
@@ -43,7 +45,8 @@ export function createOpenapiFetchAdapter(send: Send, baseUrl: string): { middle
       // A create is safe to repeat only with an id in its body, which the grouped methods ensure and this path does not.
       settings: operation?.createdResource ? { idempotent: false } : {},
     };
-    return (await send(outgoing)).response;
+    // openapi-fetch reads the body after this returns, out of the pipeline's reach.
+    return typedResponse((await send(outgoing)).response, { method: request.method, url: request.url, signal: request.signal });
   };
   return { middleware, fetch };
 }

@@ -1,9 +1,12 @@
-/** writeBody: a body written to a file as it arrives; an abort while waiting for data rejects. */
+/** writeBody: a body written to a file as it arrives; an abort while waiting for data rejects with GladlyAbortError. */
 import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GladlyAbortError } from "../src/errors.ts";
 import { fileSystem, writeBody } from "../src/streams/files.ts";
+
+const source = { method: "GET", url: "http://127.0.0.1/api/v1/media/item-1" };
 
 let dir: string;
 beforeAll(async () => {
@@ -24,7 +27,7 @@ describe("writeBody", () => {
     });
     const file = await open(join(dir, "whole.txt"), "w");
     const sizes: number[] = [];
-    await writeBody(body, file, (bytes) => sizes.push(bytes));
+    await writeBody(body, file, (bytes) => sizes.push(bytes), source);
     await file.close();
     expect(await readFile(join(dir, "whole.txt"), "utf8")).toBe("one two three");
     expect(sizes).toEqual([4, 4, 5]);
@@ -45,10 +48,14 @@ describe("writeBody", () => {
     });
     const controller = new AbortController();
     const file = await open(join(dir, "aborted.bin"), "w");
-    const written = writeBody(body, file, () => setTimeout(() => controller.abort(new Error("stop")), 10), controller.signal);
-    await expect(written).rejects.toThrow("stop");
+    const reason = new Error("stop");
+    const written = writeBody(body, file, () => setTimeout(() => controller.abort(reason), 10), { ...source, signal: controller.signal });
+    const error = (await written.catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(GladlyAbortError);
+    expect(error.message).toBe("GET /api/v1/media/item-1: aborted by the caller");
+    expect(error.cause).toBe(reason);
     await file.close();
-    expect(cancelled).toEqual(new Error("stop"));
+    expect(cancelled).toBe(reason);
     expect([...(await readFile(join(dir, "aborted.bin")))]).toEqual([1, 2, 3]);
   });
 });

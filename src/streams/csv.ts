@@ -4,6 +4,7 @@
  * is a small state machine here). Quoted fields may hold commas, `""` and line breaks; records
  * end with CRLF, LF or CR, split anywhere across chunks; a BOM and empty lines are skipped.
  */
+import { bodyReadError } from "../body-errors.ts";
 import { pathOf } from "../errors.ts";
 import { GladlyStreamError } from "./lines.ts";
 
@@ -106,9 +107,10 @@ export class CsvParser {
 /**
  * One object per row of a CSV body, keyed by its header row, as the body arrives. A short row
  * has only the keys it has values for; fields beyond the header are dropped. Breaking out of the
- * loop cancels the body, releasing the connection.
+ * loop cancels the body, releasing the connection. An abort of `signal` while the body arrives is a
+ * GladlyAbortError, a body that breaks off a GladlyConnectionError.
  */
-export async function* csvRows(response: Response, method: string): AsyncGenerator<Record<string, string>> {
+export async function* csvRows(response: Response, method: string, signal?: AbortSignal): AsyncGenerator<Record<string, string>> {
   if (!response.body) return;
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -135,7 +137,7 @@ export async function* csvRows(response: Response, method: string): AsyncGenerat
     yield* toRows([...parser.push(decoder.decode()), ...parser.end()]);
     finished = true;
   } catch (error) {
-    if (!(error instanceof CsvSyntaxError)) throw error;
+    if (!(error instanceof CsvSyntaxError)) throw bodyReadError(error, { method, url: response.url, signal });
     throw new GladlyStreamError(`${method} ${pathOf(response.url)}: the CSV is malformed on line ${error.line}: ${error.message}`, {
       url: response.url,
       method,

@@ -131,7 +131,7 @@ export function createEventHelpers(ctx: OperationContext) {
       { entities: [...entities], startAt: new Date(from).toISOString(), endAt: new Date(to).toISOString() },
       pickCallOptions(options),
     );
-    yield* jsonLines<EventOf<E>>(response, "GET", maxLineBytes === undefined ? {} : { maxLineBytes });
+    yield* jsonLines<EventOf<E>>(response, "GET", { signal: options.signal, ...(maxLineBytes !== undefined && { maxLineBytes }) });
   }
 
   /**

@@ -45,7 +45,7 @@ export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOper
   ): AsyncGenerator<F extends keyof ExportRecords ? ExportRecords[F] : unknown> {
     checkMaxLineBytes(maxLineBytes);
     const response = await openStream(ctx, "getFile", { jobId, filename }, options);
-    yield* jsonLines(response, "GET", maxLineBytes === undefined ? {} : { maxLineBytes });
+    yield* jsonLines(response, "GET", { signal: options.signal, ...(maxLineBytes !== undefined && { maxLineBytes }) });
   }
 
   /** Every job updated between `startAt` and `endAt`, walking Gladly's 14-day limit in windows. */
@@ -144,7 +144,7 @@ export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOper
             progress.bytes += bytes;
             options.onProgress?.({ ...progress });
           },
-          options.signal,
+          { method: "GET", url: response.url, signal: options.signal },
         );
       } finally {
         await handle.close();

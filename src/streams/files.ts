@@ -3,6 +3,7 @@
  * when one of them runs: the main entry imports no Node built-in, so it runs and bundles for
  * Cloudflare Workers and browsers, while Node, Bun and Deno save files as before.
  */
+import { type BodySource, abortError, bodyReadError } from "../body-errors.ts";
 import { GladlyMissingDependencyError } from "../errors.ts";
 
 export interface FileSystem {
@@ -28,23 +29,30 @@ export async function fileSystem(feature: string, instead: string): Promise<File
 
 /**
  * Writes a body to an open file as it arrives, reporting each chunk; an abort or a body that
- * breaks off rejects, cancelling the body.
+ * breaks off rejects (GladlyAbortError, GladlyConnectionError), cancelling the body. A failed
+ * write to the file rejects with the file system's error.
  */
 export async function writeBody(
   body: ReadableStream<Uint8Array>,
   file: import("node:fs/promises").FileHandle,
   onChunk: (bytes: number) => void,
-  signal?: AbortSignal,
+  source: BodySource,
 ): Promise<void> {
+  const { signal } = source;
   const reader = body.getReader();
   const onAbort = () => void reader.cancel(signal?.reason).catch(() => undefined);
   signal?.addEventListener("abort", onAbort, { once: true });
+  const stopIfAborted = () => {
+    if (signal?.aborted) throw abortError({ ...source, signal });
+  };
   try {
     for (;;) {
-      signal?.throwIfAborted();
-      const { done, value } = await reader.read();
+      stopIfAborted();
+      const { done, value } = await reader.read().catch((error: unknown) => {
+        throw bodyReadError(error, source);
+      });
       // Before `done`: an abort cancels the reader, which then reads as a body that ended.
-      signal?.throwIfAborted();
+      stopIfAborted();
       if (done) return;
       for (let offset = 0; offset < value.byteLength; ) offset += (await file.write(value, offset)).bytesWritten;
       onChunk(value.byteLength);

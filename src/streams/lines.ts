@@ -1,3 +1,4 @@
+import { bodyReadError } from "../body-errors.ts";
 import { GladlyError, GladlyInputError, pathOf } from "../errors.ts";
 
 /**
@@ -33,6 +34,8 @@ export interface LineOptions {
   maxLineBytes?: number;
   /** The response the body belongs to, for the error's url, method and status. */
   source?: { url: string; method: string; status: number };
+  /** The call's signal: its abort while the body arrives is a GladlyAbortError. */
+  signal?: AbortSignal | undefined;
 }
 
 const EXCERPT_CHARS = 120;
@@ -136,6 +139,9 @@ export async function* lines(body: ReadableStream<Uint8Array>, options: LineOpti
       if (text.trim()) yield { text, number };
     }
     finished = true;
+  } catch (error) {
+    const { url, method } = options.source ?? { url: "", method: "GET" };
+    throw bodyReadError(error, { url, method, signal: options.signal });
   } finally {
     if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
@@ -143,7 +149,7 @@ export async function* lines(body: ReadableStream<Uint8Array>, options: LineOpti
 }
 
 /** JSON records, one per line, with a typed error naming the line that is not JSON or too long. */
-export async function* jsonLines<T>(response: Response, method: string, options: Pick<LineOptions, "maxLineBytes"> = {}): AsyncGenerator<T> {
+export async function* jsonLines<T>(response: Response, method: string, options: Pick<LineOptions, "maxLineBytes" | "signal"> = {}): AsyncGenerator<T> {
   if (!response.body) return;
   for await (const { text, number } of lines(response.body, { ...options, source: { url: response.url, method, status: response.status } })) {
     let record: T;

@@ -1,3 +1,4 @@
+import { typedBody } from "../body-errors.ts";
 import { GladlyError } from "../errors.ts";
 import { type CallOptions, type OperationContext, openStream } from "../operations.ts";
 import { fileSystem, writeBody } from "./files.ts";
@@ -8,7 +9,9 @@ export function createMediaHelpers(ctx: OperationContext) {
   /** A call recording (audio/mpeg) as it streams in. */
   async function openRecording(args: { itemId: string }, options: Options = {}): Promise<ReadableStream<Uint8Array>> {
     const response = await openStream(ctx, "getMedia", args, options);
-    return response.body ?? new ReadableStream({ start: (controller) => controller.close() });
+    return response.body
+      ? typedBody(response.body, { method: "GET", url: response.url, signal: options.signal })
+      : new ReadableStream({ start: (controller) => controller.close() });
   }
 
   /** Saves a recording to `path`, atomically: a temporary file renamed once complete. */
@@ -17,10 +20,11 @@ export function createMediaHelpers(ctx: OperationContext) {
     const random = [...crypto.getRandomValues(new Uint8Array(6))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
     const temporary = path.join(path.dirname(target), `.${random}.partial`);
     try {
-      const body = await openRecording(args, options);
+      const response = await openStream(ctx, "getMedia", args, options);
       const handle = await fs.open(temporary, "w");
       try {
-        await writeBody(body, handle, () => undefined, options.signal);
+        const body = response.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+        await writeBody(body, handle, () => undefined, { method: "GET", url: response.url, signal: options.signal });
       } finally {
         await handle.close();
       }
