@@ -23,10 +23,15 @@ function firstPart(path: string): { type: string; text: string } {
 
 let server: TestServer;
 let dir: string;
+let arrived = () => {};
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "gladly-aborts-"));
   server = await startServer((req, res) => {
     const path = req.url.replace(/^\/cut/, "");
+    if (path.includes("/hang")) {
+      arrived();
+      return; // no answer at all
+    }
     if (/^\/api\/v1\/export\/jobs\/[^/]+$/.test(path)) {
       res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ id: "j1", status: "COMPLETED", files: ["agents.jsonl"] }));
       return;
@@ -81,9 +86,15 @@ async function drain(records: AsyncIterable<unknown>): Promise<unknown[]> {
 const report = { body: { metricSet: "AgentSummary" as const, startAt: "2026-11-01", endAt: "2026-11-02" } };
 
 describe("an abort while the body is read is a GladlyAbortError carrying the signal's reason", () => {
-  it("openapi-fetch methods (gladly.GET), whose body openapi-fetch reads", async () => {
+  it("openapi-fetch methods (gladly.GET), whose body openapi-fetch reads, as before the headers", async () => {
     const { gladly, signal, reason } = abortingOnHeaders("/tasks/");
     await expectAbort(gladly.GET("/tasks/{taskId}", { params: { path: { taskId: "t1" } }, signal }), "GET /api/v1/tasks/t1", reason);
+    const waiting = new AbortController();
+    const there = new Promise<void>((resolve) => (arrived = resolve));
+    const pending = gladly.GET("/tasks/{taskId}", { params: { path: { taskId: "hang" } }, signal: waiting.signal });
+    await there;
+    waiting.abort(reason);
+    await expectAbort(pending, "GET /api/v1/tasks/hang", reason);
   });
 
   it("events.iterate", async () => {
