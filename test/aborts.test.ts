@@ -33,7 +33,8 @@ beforeAll(async () => {
       return; // no answer at all
     }
     if (/^\/api\/v1\/export\/jobs\/[^/]+$/.test(path)) {
-      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ id: "j1", status: "COMPLETED", files: ["agents.jsonl"] }));
+      const status = path.endsWith("/running") ? "IN_PROGRESS" : "COMPLETED";
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ id: "j1", status, files: ["agents.jsonl"] }));
       return;
     }
     const { type, text } = firstPart(path);
@@ -118,6 +119,17 @@ describe("an abort while the body is read is a GladlyAbortError carrying the sig
       second.reason,
     );
     expect(await readdir(target)).not.toContain("agents.jsonl");
+  });
+
+  it("export.waitForJob, between polls", async () => {
+    const controller = new AbortController();
+    const reason = new Error("no longer needed");
+    const gladly = createGladlyClient({ baseUrl: server.url, agentEmail: "agent@example.com", apiToken: "token", rateLimit: false, retry: false });
+    const waiting = gladly.export.waitForJob("running", { intervalMs: 600_000, signal: controller.signal });
+    // Once the first poll has answered, the helper waits 10 minutes for the next: the abort lands there.
+    while (!server.requests.some((r) => r.url.endsWith("/export/jobs/running"))) await new Promise((resolve) => setTimeout(resolve, 5));
+    setTimeout(() => controller.abort(reason), 50);
+    await expectAbort(waiting, "GET /api/v1/export/jobs/running", reason);
   });
 
   it("reports.open: its rows and its raw CSV stream", async () => {

@@ -1,4 +1,5 @@
 import type { Agent, ConversationItem, ExportJob, Topic } from "../../generated/types.ts";
+import { abortError } from "../body-errors.ts";
 import { GladlyError, GladlyInputError } from "../errors.ts";
 import { type CallOptions, type OperationContext, openStream } from "../operations.ts";
 import type { GladlyOperations } from "../operations.ts";
@@ -89,7 +90,10 @@ export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOper
           body: job,
         });
       }
-      await sleep(interval, options.signal);
+      // The wait rejects only for the caller's abort, which ends the polling like an abort of a request.
+      await sleep(interval, options.signal).catch(() => {
+        throw abortError({ method: "GET", url: `${ctx.baseUrl}/export/jobs/${encodeURIComponent(jobId)}`, signal: options.signal! });
+      });
       interval = Math.min(options.maxIntervalMs ?? 30_000, interval * 1.5);
     }
   }
