@@ -13,6 +13,7 @@ import {
 import { pathSerializer } from "./path-params.ts";
 import type { Answer, BodyKind, PipelineRequest, Priority, Send } from "./pipeline/index.ts";
 import type { RetryOptions } from "./pipeline/retry.ts";
+import { typedError } from "./pipeline/typed-errors.ts";
 import { checkHeaders, serializeQuery } from "./query.ts";
 
 /** The generated manifest's type: every operation's entry, literally. */
@@ -362,6 +363,8 @@ async function send(
       });
     }
   }
+  // Aborted while the error answer's body was read: the abort is what the caller did.
+  if (request.signal?.aborted) throw typedError(request.signal.reason, op.method, reported(), request.signal);
   throw errorFromResponse(response, errorBody, op.method, url);
 }
 

@@ -6,7 +6,7 @@
  * @module gladly-api/public-answers
  */
 import type { operations } from "../generated/schema.ts";
-import { GladlyConnectionError, errorFromResponse, pathOf, readErrorBody } from "./errors.ts";
+import { GladlyAbortError, GladlyConnectionError, errorFromResponse, pathOf, readErrorBody } from "./errors.ts";
 import { normalizeBaseUrl, validateOrganization } from "./host.ts";
 import { pathSerializer } from "./path-params.ts";
 
@@ -48,7 +48,10 @@ export interface PublicAnswersClientOptions {
 
 /** Per-call settings of the Public Answers methods. */
 export interface PublicAnswersCallOptions {
-  /** Abort a call no longer needed (a type-ahead search that was typed over). */
+  /**
+   * Abort a call no longer needed (a type-ahead search that was typed over): it then rejects with
+   * GladlyAbortError, never a GladlyConnectionError, so it can be told apart and ignored.
+   */
   signal?: AbortSignal;
 }
 
@@ -107,25 +110,32 @@ export function createPublicAnswersClient(options: PublicAnswersClientOptions): 
       .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
       .join("&");
     const url = `${baseUrl}${pathSerializer(path, { orgId, ...params })}${search ? `?${search}` : ""}`;
-    const hit = ttl > 0 ? cache.get(url) : undefined;
-    if (hit && hit.expires > Date.now()) return hit.data as T;
-    let response: Response;
     try {
-      // No credentials of any kind: the Public Answers API is open, and cookies must not leak to it.
-      response = await fetchImpl(url, { headers: { Accept: "application/json" }, credentials: "omit", ...(signal && { signal }) });
-    } catch (cause) {
-      const aborted = signal?.aborted;
-      const inBrowser = typeof document !== "undefined";
-      const reason = aborted ? "aborted" : `${(cause as Error)?.message ?? String(cause)}${inBrowser ? ` (${CORS_HINT}, or the network is down)` : ""}`;
-      throw new GladlyConnectionError(`GET ${pathOf(url)}: request failed: ${reason}`, { method: "GET", url, cause });
+      if (signal?.aborted) throw signal.reason;
+      const hit = ttl > 0 ? cache.get(url) : undefined;
+      if (hit && hit.expires > Date.now()) return hit.data as T;
+      let response: Response;
+      try {
+        // No credentials of any kind: the Public Answers API is open, and cookies must not leak to it.
+        response = await fetchImpl(url, { headers: { Accept: "application/json" }, credentials: "omit", ...(signal && { signal }) });
+      } catch (cause) {
+        const inBrowser = typeof document !== "undefined";
+        const reason = `${(cause as Error)?.message ?? String(cause)}${inBrowser ? ` (${CORS_HINT}, or the network is down)` : ""}`;
+        throw new GladlyConnectionError(`GET ${pathOf(url)}: request failed: ${reason}`, { method: "GET", url, cause });
+      }
+      if (!response.ok) throw errorFromResponse(response, await readErrorBody(response), "GET", url);
+      const data = (await response.json()) as T;
+      if (ttl > 0) {
+        if (cache.size >= size) cache.delete(cache.keys().next().value!);
+        cache.set(url, { expires: Date.now() + ttl, data });
+      }
+      return data;
+    } catch (error) {
+      // Whatever the abort interrupted (the request, the body, an error answer), the caller asked
+      // for it: a type-ahead search that was typed over is not a failure to show.
+      if (signal?.aborted) throw new GladlyAbortError(`GET ${pathOf(url)}: aborted by the caller`, { method: "GET", url, cause: signal.reason });
+      throw error;
     }
-    if (!response.ok) throw errorFromResponse(response, await readErrorBody(response), "GET", url);
-    const data = (await response.json()) as T;
-    if (ttl > 0) {
-      if (cache.size >= size) cache.delete(cache.keys().next().value!);
-      cache.set(url, { expires: Date.now() + ttl, data });
-    }
-    return data;
   }
 
   return {
@@ -138,6 +148,7 @@ export function createPublicAnswersClient(options: PublicAnswersClientOptions): 
 }
 
 export {
+  GladlyAbortError,
   GladlyAuthenticationError,
   GladlyConnectionError,
   GladlyError,

@@ -6,6 +6,7 @@ import { mkdir } from "node:fs/promises";
 import { type Browser, type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { servePage } from "../examples/public-answers/serve.ts";
+import { createPublicAnswersClient } from "../src/public-answers.ts";
 import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
 import { requireService } from "./helpers/services.ts";
 
@@ -74,6 +75,32 @@ describe.skipIf(!CHROMIUM)("Public Answers in Chromium", () => {
     }
     await mkdir(new URL("./artifacts/", import.meta.url), { recursive: true });
     await page.screenshot({ path: new URL("./artifacts/public-answers.png", import.meta.url).pathname });
+    await context.close();
+  }, 30_000);
+
+  it("type-ahead: each keystroke aborts the stale query, yet no error is shown and the results are the full word's", async () => {
+    const word = "refunds";
+    const expected = (await createPublicAnswersClient({ baseUrl: fake.url, orgId: fake.orgId }).search({ q: word })).map((hit) => hit.name);
+    const { context, page } = await openDemo(allowed.origin);
+    // Every query but the full word's is held unanswered, so only the next keystroke's abort can end
+    // it: each stale query is then superseded mid-flight, however fast or slow the machine.
+    await page.route(
+      (url) => url.pathname.endsWith("/answers-search"),
+      (route) => {
+        if (new URL(route.request().url()).searchParams.get("q") === word) void route.continue();
+      },
+    );
+    const aborted: string[] = [];
+    page.on("requestfailed", (request) => {
+      if (request.url().includes("/answers-search")) aborted.push(new URL(request.url()).searchParams.get("q")!);
+    });
+    await page.locator("#q").pressSequentially(word, { delay: 20 });
+    await page.locator("#results li").first().waitFor({ timeout: 10_000 });
+    // The test exercised what it claims: every prefix was sent and aborted.
+    const prefixes = [...word].map((_, i) => word.slice(0, i + 1)).slice(0, -1);
+    await expect.poll(() => aborted, { timeout: 10_000 }).toEqual(prefixes);
+    expect(await page.locator("#results li").allTextContents()).toEqual(expected);
+    expect(await page.locator("#error").textContent()).toBe("");
     await context.close();
   }, 30_000);
 

@@ -2,9 +2,17 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { operations } from "../src/index.ts";
-import { GladlyConnectionError, GladlyInputError, GladlyNotFoundError, PUBLIC_ANSWER_PATHS, createPublicAnswersClient } from "../src/public-answers.ts";
+import {
+  GladlyAbortError,
+  GladlyConnectionError,
+  GladlyInputError,
+  GladlyNotFoundError,
+  PUBLIC_ANSWER_PATHS,
+  createPublicAnswersClient,
+} from "../src/public-answers.ts";
 import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
 import { bundlePublicAnswers } from "../scripts/size.ts";
+import { type TestServer, startServer } from "./helpers/server.ts";
 
 let fake: FakeGladly;
 beforeAll(async () => {
@@ -65,7 +73,45 @@ describe("createPublicAnswersClient", () => {
     expect(calls).toBe(1);
     const controller = new AbortController();
     controller.abort();
-    await expect(answers.search({ q: "returns" }, { signal: controller.signal })).rejects.toBeInstanceOf(GladlyConnectionError);
+    await expect(answers.search({ q: "returns" }, { signal: controller.signal })).rejects.toBeInstanceOf(GladlyAbortError);
+    // Not even a cached answer comes back for a call already aborted.
+    await expect(answers.search({ q: "shipping" }, { signal: controller.signal })).rejects.toBeInstanceOf(GladlyAbortError);
+    expect(calls).toBe(1);
+  });
+
+  describe("the caller's abort is a GladlyAbortError carrying the signal's reason, never a connection failure", () => {
+    let server: TestServer;
+    let reached = () => {};
+    beforeAll(async () => {
+      server = await startServer((req, res) => {
+        if (!req.url.includes("q=hang")) {
+          // Headers and the start of the JSON, then nothing more: the abort lands during the body read.
+          res.writeHead(req.url.includes("q=missing") ? 404 : 200, { "Content-Type": "application/json" });
+          res.write('[{"id":"a1","name":"Ret');
+        }
+        reached();
+      });
+    });
+    afterAll(() => server.close());
+
+    async function abortedWith(q: string) {
+      const answers = createPublicAnswersClient({ baseUrl: server.url, orgId: "org" });
+      const controller = new AbortController();
+      const reason = new Error("superseded by a newer query");
+      const there = new Promise<void>((resolve) => (reached = resolve));
+      const pending = answers.search({ q }, { signal: controller.signal }).catch((error: unknown) => error);
+      await there;
+      controller.abort(reason);
+      const error = (await pending) as Error;
+      expect(error).toBeInstanceOf(GladlyAbortError);
+      expect(error).not.toBeInstanceOf(GladlyConnectionError);
+      expect(error.message).toBe("GET /api/v1/orgs/org/answers-search: aborted by the caller");
+      expect(error.cause).toBe(reason);
+    }
+
+    it("while waiting for the answer", () => abortedWith("hang"));
+    it("while the body arrives", () => abortedWith("partial"));
+    it("while an error answer's body arrives", () => abortedWith("missing"));
   });
 
   it("bundles for the browser, with no Node built-ins, within 5 KB gzipped", async () => {

@@ -1,8 +1,8 @@
 // The same checks in Node, Bun, Deno and workerd, against the packed tarball installed as a
 // consumer installs it, calling the fake Gladly that scripts/test-runtimes.ts started on loopback.
 // Plain JavaScript on purpose: every runtime loads it as it is (workerd after esbuild bundles it).
-import { GladlyMissingDependencyError, GladlyNotFoundError, createGladlyClient } from "gladly-api";
-import { createPublicAnswersClient } from "gladly-api/public-answers";
+import { GladlyAbortError, GladlyMissingDependencyError, GladlyNotFoundError, createGladlyClient } from "gladly-api";
+import { createPublicAnswersClient, GladlyAbortError as PublicAnswersAbortError } from "gladly-api/public-answers";
 import { createWebhookHandler } from "gladly-api/webhooks";
 
 function assert(condition, message) {
@@ -26,6 +26,11 @@ export async function check(env) {
   const customer = await gladly.customers.getCustomer({ customerId: id });
   assert(customer.name === `Customer in ${env.runtime}`, "created customer read back");
   passed.push("create and read");
+
+  // openapi-fetch reads the body of a Response whose stream fails with typed errors.
+  const { data: viaPath } = await gladly.GET("/organization");
+  assert(viaPath?.id === env.orgId, `organization by path ${viaPath?.id}`);
+  passed.push("openapi-fetch call");
 
   const missing = await gladly.customers.getCustomer({ customerId: "nobody" }).then(
     () => undefined,
@@ -65,6 +70,19 @@ export async function check(env) {
   const hits = await answers.search({ q: "password" });
   assert(hits.length > 0, "public answers search");
   passed.push("public answers");
+
+  const aborted = AbortSignal.abort(new Error("superseded"));
+  const [clientAbort, publicAbort] = await Promise.all(
+    [gladly.organization.getOrganization(undefined, { signal: aborted }), answers.search({ q: "password" }, { signal: aborted })].map((call) =>
+      call.then(
+        () => undefined,
+        (e) => e,
+      ),
+    ),
+  );
+  assert(clientAbort instanceof GladlyAbortError && clientAbort.cause === aborted.reason, `an aborted call is a GladlyAbortError, got ${clientAbort}`);
+  assert(publicAbort instanceof PublicAnswersAbortError && publicAbort.cause === aborted.reason, `an aborted search is a GladlyAbortError, got ${publicAbort}`);
+  passed.push("aborts typed");
 
   const seen = [];
   const handler = createWebhookHandler({

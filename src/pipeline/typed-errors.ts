@@ -28,9 +28,11 @@ export function typedErrorsLayer(apiOrigin: string): Layer {
 }
 
 export function typedError(cause: unknown, method: string, url: string, signal: AbortSignal | undefined, stage = "request failed"): Error {
-  if (cause instanceof GladlyError || cause instanceof GladlyInputError) return cause;
+  if (cause instanceof GladlyInputError || cause instanceof GladlyAbortError) return cause;
   const where = `${method} ${pathOf(url)}`;
+  // The caller's abort wins over whatever it interrupted (an error answer whose body it cut short included).
   if (signal?.aborted) return new GladlyAbortError(`${where}: aborted by the caller`, { method, url, cause: signal.reason });
+  if (cause instanceof GladlyError) return cause;
   if (cause instanceof WaitTooLongError) {
     return new GladlyRateLimitError(`${where}: ${cause.message} after a 429, longer than this call may wait`, {
       status: 429,

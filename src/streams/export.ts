@@ -96,7 +96,10 @@ export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOper
           body: job,
         });
       }
-      await sleep(interval, options.signal);
+      // The wait rejects only for the caller's abort, which ends the polling like an abort of a request.
+      await sleep(interval, options.signal).catch((reason: unknown) => {
+        throw typedError(reason, "GET", `${ctx.baseUrl}/export/jobs/${encodeURIComponent(jobId)}`, options.signal);
+      });
       interval = Math.min(options.maxIntervalMs ?? 30_000, interval * 1.5);
     }
   }
