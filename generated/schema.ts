@@ -2447,7 +2447,7 @@ export interface components {
             /** @enum {string} */
             type: "CHAT_MESSAGE";
             /** @enum {string} */
-            messageType: "TEXT";
+            messageType?: "TEXT";
             /**
              * @description id of the chat session the message is part of
              * @example 5k04bYuTRGqyT6uoSQfWVA
@@ -6452,7 +6452,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -6628,7 +6630,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -6667,7 +6671,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7121,7 +7127,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7168,7 +7176,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7238,7 +7248,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7283,7 +7295,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7368,7 +7382,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7411,7 +7427,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7494,7 +7512,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7542,7 +7562,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -8091,30 +8113,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "summary": "Topics",
-                     *       "value": [
-                     *         {
-                     *           "id": "Z_Oto7j-Sy2DlQdnZBDdDw",
-                     *           "disabled": false,
-                     *           "name": "Order Return"
-                     *         },
-                     *         {
-                     *           "id": "8eiDakrnTgKa3HIxtgV5OA",
-                     *           "disabled": false,
-                     *           "name": "Damaged Merchandise",
-                     *           "parentId": "Z_Oto7j-Sy2DlQdnZBDdDw"
-                     *         },
-                     *         {
-                     *           "id": "WgZnWNicSMmORcNzP8rwGQ",
-                     *           "disabled": true,
-                     *           "name": "Holiday 2019",
-                     *           "parentId": "Z_Oto7j-Sy2DlQdnZBDdDw"
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/json": components["schemas"]["Topics"];
                 };
             };
@@ -8281,7 +8279,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["NotFoundErrors"];
+                    "application/json": components["schemas"]["NotFoundErrors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
             /** @description Topic update contains conflicting values */
@@ -8446,7 +8446,7 @@ export interface operations {
                      *       }
                      *     ]
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | components["schemas"]["Error"][];
                 };
             };
             /** @description job not found */

@@ -374,6 +374,10 @@ describe("normalize", () => {
       "required-properties",
       "empty-request-body",
       "misplaced-examples",
+      "example-objects-as-values",
+      "overlapping-one-of",
+      "plain-chat-message-type",
+      "error-body-shapes",
       "description-corrections",
     ]);
     for (const r of normalized.report) {
