@@ -1745,7 +1745,7 @@ export interface components {
              * @description Id of the agent
              * @example WmeA3Y51Q5ayCAaZ1AotIA
              */
-            id?: string;
+            id: string;
             /**
              * @description First and last name of the agent
              * @example Amy Agent
@@ -1800,7 +1800,7 @@ export interface components {
              * @description Unique identifier for the business hours configuration
              * @example bh_WmeA3Y51Q5ayCAaZ1AotIA
              */
-            id?: string;
+            id: string;
             /**
              * @description Version number for optimistic concurrency control
              * @example 1
@@ -1892,7 +1892,7 @@ export interface components {
              * @example 2019-07-03T04:30:12.07Z
              */
             timestamp: string;
-            initiator?: components["schemas"]["TaskCreatedBy"];
+            initiator: components["schemas"]["TaskCreatedBy"];
             responder?: components["schemas"]["ConversationItemToCreateResponder"];
             /** Conversation Item Content */
             content: components["schemas"]["ChatMessage"] | components["schemas"]["ConversationStatusChange"] | components["schemas"]["CustomerActivity"] | components["schemas"]["Email"] | components["schemas"]["FacebookMessengerMessage"] | components["schemas"]["Note"] | components["schemas"]["PhoneCall"] | components["schemas"]["SMSMessage"] | components["schemas"]["TopicChange"] | {
@@ -1956,20 +1956,20 @@ export interface components {
              */
             inboxId: string;
             /** @description Custom attributes assigned to the conversation */
-            customAttributes?: {
+            customAttributes: {
                 /**
                  * @description id of the custom attribute
                  * @example pOVVdzweSumI4bFxjlT8LA
                  */
-                id?: string;
+                id: string;
                 /**
                  * @description value of the custom attribute
                  * @example 1234567890
                  */
-                value?: string;
+                value: string;
             }[];
             /** @description Ids of topics assigned to the conversation */
-            topicIds?: string[];
+            topicIds: string[];
             /**
              * Format: RFC3339 with millis
              * @description Time the conversation was created
@@ -2015,6 +2015,12 @@ export interface components {
              *     }
              */
             externalCustomerIds?: Record<string, unknown>;
+        } & {
+            /**
+             * @description Unique customer id. Must be URL safe and under 50 characters. An id will be automatically generated if one is not included
+             * @example OOrlNMXeS72gs_WEX2TtMg
+             */
+            id: string;
         };
         /**
          * Export Job
@@ -2025,7 +2031,7 @@ export interface components {
              * @description Unique job id
              * @example vZgCEQlDR6aQz_0HeWZ9_Q
              */
-            id?: string;
+            id: string;
             /**
              * @description Schedule id the job belongs to
              * @example OOrlNMXeS72gs_WEX2TtMg
@@ -2085,7 +2091,7 @@ export interface components {
              * @description Id of the inbox
              * @example vZgCEQlDR6aQz_0HeWZ9_Q
              */
-            id?: string;
+            id: string;
             /**
              * @description Name of your inbox
              * @example Email Inbox
@@ -2102,7 +2108,7 @@ export interface components {
              * @description unique answer id
              * @example 1grfSzATQLa334VDLCWc4A
              */
-            id?: string;
+            id: string;
             /**
              * @description Customer facing answer name
              * @example How to reset your password
@@ -2131,7 +2137,7 @@ export interface components {
              * @description the id of the task
              * @example pOVVdzweSumI4bFxjlT8LA
              */
-            id?: string;
+            id: string;
             /**
              * @description The Id of the customer profile to which the task is associated.
              * @example gHufx-U3QqOmhvFuViceTw
@@ -2165,7 +2171,7 @@ export interface components {
              * @description The id of the comment.
              * @example pOVVdzweSumI4bFxjlT8LA
              */
-            id?: string;
+            id: string;
             /**
              * @description The id of the agent who owns the message.
              * @example dzweSumI4bFxjlT8LApOVV
@@ -2194,7 +2200,7 @@ export interface components {
              * @description Id of the team
              * @example ovg2jQCQS9ScsDkBxG-o2Q
              */
-            id?: string;
+            id: string;
             /**
              * @description Name of the team
              * @example Stay Advisors
@@ -2221,17 +2227,17 @@ export interface components {
              * @description Id of the Topic
              * @example uu4t00vITaKQ3bVjU2UrGQ
              */
-            id?: string;
+            id: string;
             /**
              * @description Name of the Topic
              * @example Order Returns
              */
-            name?: string;
+            name: string;
             /**
              * @description If the Topic cannot be applied to Conversations, and is no longer in use
              * @example false
              */
-            disabled?: boolean;
+            disabled: boolean;
             /**
              * @description If the Topic is nested under another topic, parentId is the Id of the parent topic. For more information about topic hierarchy, please visit the [help docs](https://help.gladly.com/docs/en/principles-of-hierarchical-topics)
              * @example ChefeoTHSlaIbKg57H5R9Q
@@ -4817,6 +4823,14 @@ export interface components {
                 taskId: string;
                 context: components["schemas"]["TaskContext"];
             };
+        };
+        /** Webhook (as returned) */
+        WebhookResponse: components["schemas"]["Webhook"] & {
+            /**
+             * @description id of the webhook
+             * @example a9dIl-kKRrKUZLQtJ-tjtw
+             */
+            readonly id: string;
         };
     };
     responses: never;
@@ -8851,7 +8865,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Webhook"][];
+                    "application/json": components["schemas"]["WebhookResponse"][];
                 };
             };
         };
@@ -8924,7 +8938,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Webhook"];
+                    "application/json": components["schemas"]["WebhookResponse"];
                 };
             };
             /** @description Webhook with id does not exist */

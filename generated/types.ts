@@ -118,3 +118,4 @@ export type TaskDueDateUpdatedEvent = components["schemas"]["TaskDueDateUpdatedE
 export type TaskFollowerAddedEvent = components["schemas"]["TaskFollowerAddedEvent"];
 export type TaskFollowerRemovedEvent = components["schemas"]["TaskFollowerRemovedEvent"];
 export type TaskReopenedEvent = components["schemas"]["TaskReopenedEvent"];
+export type WebhookResponse = components["schemas"]["WebhookResponse"];

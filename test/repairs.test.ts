@@ -378,6 +378,7 @@ describe("normalize", () => {
       "overlapping-one-of",
       "plain-chat-message-type",
       "error-body-shapes",
+      "always-returned-properties",
       "description-corrections",
     ]);
     for (const r of normalized.report) {

@@ -12,6 +12,7 @@ import { exampleObjectsAsValues } from "./example-objects.ts";
 import { overlappingOneOf } from "./overlapping-one-of.ts";
 import { plainChatMessageType } from "./plain-chat-message-type.ts";
 import { errorBodyShapes } from "./error-body-shapes.ts";
+import { alwaysReturnedProperties } from "./always-returned-properties.ts";
 
 /** Applied in this order; each later repair may rely on the earlier ones. */
 export const REPAIRS: readonly Repair[] = [
@@ -32,6 +33,8 @@ export const REPAIRS: readonly Repair[] = [
   overlappingOneOf,
   plainChatMessageType,
   errorBodyShapes,
+  // Last of the schema repairs: it reads the examples the ones above made consistent.
+  alwaysReturnedProperties,
   descriptionCorrections,
 ];
 
