@@ -65,7 +65,7 @@ interface Evidence {
 export const alwaysReturnedProperties: Repair = {
   name: "always-returned-properties",
   reason:
-    "no response property is required, so strict users write `!` after every id; properties in every example of a response schema, and the id of every resource a GET answers with, become required (never in a schema a request can carry)",
+    "no response property is required, so strict users write `!` after every id; what every one of two or more examples of a response schema shows, and the id of every resource a GET answers with, become required; requests never get stricter (a schema they share is split off as <Name>Response)",
   apply(spec) {
     const schemas = spec.components.schemas ?? {};
     const inRequests = requestComponents(spec);
