@@ -1748,7 +1748,7 @@ export interface components {
              * @description Id of the agent
              * @example WmeA3Y51Q5ayCAaZ1AotIA
              */
-            id?: string;
+            id: string;
             /**
              * @description First and last name of the agent
              * @example Amy Agent
@@ -1803,7 +1803,7 @@ export interface components {
              * @description Unique identifier for the business hours configuration
              * @example bh_WmeA3Y51Q5ayCAaZ1AotIA
              */
-            id?: string;
+            id: string;
             /**
              * @description Version number for optimistic concurrency control
              * @example 1
@@ -1895,7 +1895,7 @@ export interface components {
              * @example 2019-07-03T04:30:12.07Z
              */
             timestamp: string;
-            initiator?: components["schemas"]["TaskCreatedBy"];
+            initiator: components["schemas"]["TaskCreatedBy"];
             responder?: components["schemas"]["ConversationItemToCreateResponder"];
             /** Conversation Item Content */
             content: components["schemas"]["ChatMessage"] | components["schemas"]["ConversationStatusChange"] | components["schemas"]["CustomerActivity"] | components["schemas"]["Email"] | components["schemas"]["FacebookMessengerMessage"] | components["schemas"]["Note"] | components["schemas"]["PhoneCall"] | components["schemas"]["SMSMessage"] | components["schemas"]["TopicChange"] | {
@@ -1959,20 +1959,20 @@ export interface components {
              */
             inboxId: string;
             /** @description Custom attributes assigned to the conversation */
-            customAttributes?: {
+            customAttributes: {
                 /**
                  * @description id of the custom attribute
                  * @example pOVVdzweSumI4bFxjlT8LA
                  */
-                id?: string;
+                id: string;
                 /**
                  * @description value of the custom attribute
                  * @example 1234567890
                  */
-                value?: string;
+                value: string;
             }[];
             /** @description Ids of topics assigned to the conversation */
-            topicIds?: string[];
+            topicIds: string[];
             /**
              * Format: RFC3339 with millis
              * @description Time the conversation was created
@@ -2018,6 +2018,12 @@ export interface components {
              *     }
              */
             externalCustomerIds?: Record<string, unknown>;
+        } & {
+            /**
+             * @description Unique customer id. Must be URL safe and under 50 characters. An id will be automatically generated if one is not included
+             * @example OOrlNMXeS72gs_WEX2TtMg
+             */
+            id: string;
         };
         /**
          * Export Job
@@ -2028,7 +2034,7 @@ export interface components {
              * @description Unique job id
              * @example vZgCEQlDR6aQz_0HeWZ9_Q
              */
-            id?: string;
+            id: string;
             /**
              * @description Schedule id the job belongs to
              * @example OOrlNMXeS72gs_WEX2TtMg
@@ -2088,7 +2094,7 @@ export interface components {
              * @description Id of the inbox
              * @example vZgCEQlDR6aQz_0HeWZ9_Q
              */
-            id?: string;
+            id: string;
             /**
              * @description Name of your inbox
              * @example Email Inbox
@@ -2105,7 +2111,7 @@ export interface components {
              * @description unique answer id
              * @example 1grfSzATQLa334VDLCWc4A
              */
-            id?: string;
+            id: string;
             /**
              * @description Customer facing answer name
              * @example How to reset your password
@@ -2134,7 +2140,7 @@ export interface components {
              * @description the id of the task
              * @example pOVVdzweSumI4bFxjlT8LA
              */
-            id?: string;
+            id: string;
             /**
              * @description The Id of the customer profile to which the task is associated.
              * @example gHufx-U3QqOmhvFuViceTw
@@ -2168,7 +2174,7 @@ export interface components {
              * @description The id of the comment.
              * @example pOVVdzweSumI4bFxjlT8LA
              */
-            id?: string;
+            id: string;
             /**
              * @description The id of the agent who owns the message.
              * @example dzweSumI4bFxjlT8LApOVV
@@ -2197,7 +2203,7 @@ export interface components {
              * @description Id of the team
              * @example ovg2jQCQS9ScsDkBxG-o2Q
              */
-            id?: string;
+            id: string;
             /**
              * @description Name of the team
              * @example Stay Advisors
@@ -2224,17 +2230,17 @@ export interface components {
              * @description Id of the Topic
              * @example uu4t00vITaKQ3bVjU2UrGQ
              */
-            id?: string;
+            id: string;
             /**
              * @description Name of the Topic
              * @example Order Returns
              */
-            name?: string;
+            name: string;
             /**
              * @description If the Topic cannot be applied to Conversations, and is no longer in use
              * @example false
              */
-            disabled?: boolean;
+            disabled: boolean;
             /**
              * @description If the Topic is nested under another topic, parentId is the Id of the parent topic. For more information about topic hierarchy, please visit the [help docs](https://help.gladly.com/docs/en/principles-of-hierarchical-topics)
              * @example ChefeoTHSlaIbKg57H5R9Q
@@ -2450,7 +2456,7 @@ export interface components {
             /** @enum {string} */
             type: "CHAT_MESSAGE";
             /** @enum {string} */
-            messageType: "TEXT";
+            messageType?: "TEXT";
             /**
              * @description id of the chat session the message is part of
              * @example 5k04bYuTRGqyT6uoSQfWVA
@@ -4821,6 +4827,14 @@ export interface components {
                 context: components["schemas"]["TaskContext"];
             };
         };
+        /** Webhook (as returned) */
+        WebhookResponse: components["schemas"]["Webhook"] & {
+            /**
+             * @description id of the webhook
+             * @example a9dIl-kKRrKUZLQtJ-tjtw
+             */
+            readonly id: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -6457,7 +6471,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -6633,7 +6649,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -6672,7 +6690,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7126,7 +7146,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7173,7 +7195,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7243,7 +7267,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7288,7 +7314,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7373,7 +7401,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7416,7 +7446,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7499,7 +7531,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7547,7 +7581,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -8096,30 +8132,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "summary": "Topics",
-                     *       "value": [
-                     *         {
-                     *           "id": "Z_Oto7j-Sy2DlQdnZBDdDw",
-                     *           "disabled": false,
-                     *           "name": "Order Return"
-                     *         },
-                     *         {
-                     *           "id": "8eiDakrnTgKa3HIxtgV5OA",
-                     *           "disabled": false,
-                     *           "name": "Damaged Merchandise",
-                     *           "parentId": "Z_Oto7j-Sy2DlQdnZBDdDw"
-                     *         },
-                     *         {
-                     *           "id": "WgZnWNicSMmORcNzP8rwGQ",
-                     *           "disabled": true,
-                     *           "name": "Holiday 2019",
-                     *           "parentId": "Z_Oto7j-Sy2DlQdnZBDdDw"
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/json": components["schemas"]["Topics"];
                 };
             };
@@ -8286,7 +8298,9 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["NotFoundErrors"];
+                    "application/json": components["schemas"]["NotFoundErrors"] | {
+                        errors?: components["schemas"]["Error"];
+                    };
                 };
             };
             /** @description Topic update contains conflicting values */
@@ -8451,7 +8465,7 @@ export interface operations {
                      *       }
                      *     ]
                      */
-                    "application/json": components["schemas"]["Errors"];
+                    "application/json": components["schemas"]["Errors"] | components["schemas"]["Error"][];
                 };
             };
             /** @description job not found */
@@ -8856,7 +8870,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Webhook"][];
+                    "application/json": components["schemas"]["WebhookResponse"][];
                 };
             };
         };
@@ -8929,7 +8943,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Webhook"];
+                    "application/json": components["schemas"]["WebhookResponse"];
                 };
             };
             /** @description Webhook with id does not exist */

@@ -233,3 +233,5 @@ export type TaskFollowerAddedEvent = components["schemas"]["TaskFollowerAddedEve
 export type TaskFollowerRemovedEvent = components["schemas"]["TaskFollowerRemovedEvent"];
 /** The `TaskReopenedEvent` schema of Gladly's REST API (`components["schemas"]["TaskReopenedEvent"]`): Task Reopened. */
 export type TaskReopenedEvent = components["schemas"]["TaskReopenedEvent"];
+/** The `WebhookResponse` schema of Gladly's REST API (`components["schemas"]["WebhookResponse"]`): Webhook (as returned). */
+export type WebhookResponse = components["schemas"]["WebhookResponse"];

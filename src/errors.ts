@@ -164,8 +164,12 @@ function toDetail(value: unknown): GladlyErrorDetail | undefined {
   return detail;
 }
 
-/** Gladly sends `errors` as a list, and in places as a single object; both are read. */
+/**
+ * Gladly sends `errors` as a list, in places as a single object (getCustomer's 404), and for
+ * deleteJob's 400 the errors as a bare list without the `errors` wrapper; all three are read.
+ */
 export function parseErrorDetails(body: unknown): GladlyErrorDetail[] {
+  if (Array.isArray(body)) return body.map(toDetail).filter((d): d is GladlyErrorDetail => d !== undefined);
   if (typeof body !== "object" || body === null) return [];
   const errors = (body as { errors?: unknown }).errors;
   const list = Array.isArray(errors) ? errors : errors === undefined ? [] : [errors];

@@ -98,6 +98,13 @@ describe("the client against the fake", () => {
       },
     });
     expect((await gladly.conversations.getConversation({ conversationId })).customAttributes).toEqual([{ id: expect.any(String), value: "ORD-2" }]);
+    // A custom attribute always carries a value in what Gladly answers, so the fake adds none without one, and adds nothing of that request.
+    const valueless = await gladly.conversations
+      .updateConversationFreeformTopics({ customerId: "c-francis", conversationId, body: { add: [{ key: "ORDER_ID", value: "ORD-3" }, { key: "ORDER_ID" }] } })
+      .catch((error: unknown) => error);
+    expect(valueless).toBeInstanceOf(GladlyValidationError);
+    expect((valueless as GladlyValidationError).errors).toEqual([{ attr: "add.value", code: "blank", detail: "add.value cannot be blank" }]);
+    expect((await checked(gladly.conversations.getConversation, { conversationId })).customAttributes).toEqual([{ id: expect.any(String), value: "ORD-2" }]);
 
     const inboxId = fake.state.defaultInboxId;
     await checked(gladly.conversations.patchConversation, { conversationId, body: { assignee: { inboxId }, status: { value: "CLOSED" } } });

@@ -143,6 +143,15 @@ describe("errors", () => {
     expect(error.errors).toEqual([{ code: "not_exist", detail: "custom attribute ca1 does not exist" }]);
   });
 
+  it("reads the bare list of errors that deleteJob's 400 sends", async () => {
+    const detail = "unable to delete job with status [IN_PROGRESS]. Please try again after it has finished";
+    routes.set("DELETE /api/v1/export/jobs/busy", (_req, res) => json(res, 400, [{ attr: "status", code: "temporary_failure", detail }]));
+    const error = await caught(client().export.deleteJob({ jobId: "busy" }));
+    expect(error).toBeInstanceOf(GladlyValidationError);
+    expect(error.errors).toEqual([{ attr: "status", code: "temporary_failure", detail }]);
+    expect(error.message).toBe(`DELETE /api/v1/export/jobs/busy → 400: status: ${detail} (temporary_failure)`);
+  });
+
   it("a non-JSON error body still gives a typed error with an excerpt", async () => {
     routes.set("/api/v1/tasks/html", (_req, res) =>
       res.writeHead(502, { "Content-Type": "text/html" }).end(`<html><body>Bad gateway ${"x".repeat(500)}</body></html>`),

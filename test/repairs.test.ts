@@ -374,6 +374,11 @@ describe("normalize", () => {
       "required-properties",
       "empty-request-body",
       "misplaced-examples",
+      "example-objects-as-values",
+      "overlapping-one-of",
+      "plain-chat-message-type",
+      "error-body-shapes",
+      "always-returned-properties",
       "description-corrections",
     ]);
     for (const r of normalized.report) {

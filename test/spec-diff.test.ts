@@ -12,7 +12,7 @@ describe("spec:diff", () => {
       added: ["createWidget"],
       removed: ["deleteWidget"],
       changed: [{ operationId: "listWidgets", what: ["query parameter color added"] }],
-      schemasAdded: ["Gadget"],
+      schemasAdded: ["Gadget", "WidgetResponse"],
       schemasRemoved: [],
       schemasChanged: ["Widget"],
       bump: "major",

@@ -8,6 +8,11 @@ import { emptyRequestBody } from "./empty-request-body.ts";
 import { webhookPayloadSchema } from "./webhook-payload-schema.ts";
 import { misplacedExamples } from "./misplaced-examples.ts";
 import { descriptionCorrections } from "./description-corrections.ts";
+import { exampleObjectsAsValues } from "./example-objects.ts";
+import { overlappingOneOf } from "./overlapping-one-of.ts";
+import { plainChatMessageType } from "./plain-chat-message-type.ts";
+import { errorBodyShapes } from "./error-body-shapes.ts";
+import { alwaysReturnedProperties } from "./always-returned-properties.ts";
 
 /** Applied in this order; each later repair may rely on the earlier ones. */
 export const REPAIRS: readonly Repair[] = [
@@ -24,6 +29,12 @@ export const REPAIRS: readonly Repair[] = [
   requiredProperties,
   emptyRequestBody,
   misplacedExamples,
+  exampleObjectsAsValues,
+  overlappingOneOf,
+  plainChatMessageType,
+  errorBodyShapes,
+  // Last of the schema repairs: it reads the examples the ones above made consistent.
+  alwaysReturnedProperties,
   descriptionCorrections,
 ];
 

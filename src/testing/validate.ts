@@ -29,15 +29,17 @@ function prepare(node: Json, forRequest: boolean): Json {
   return out;
 }
 
-function makeAjv(options: { coerceTypes?: "array" }) {
+function makeAjv(options: { coerceTypes?: "array" }, forRequest = true) {
   // Gladly's formats ("RFC3339", "ISO 8601") are prose, not JSON Schema formats.
   const ajv = new Ajv.default({ strict: false, allErrors: true, validateFormats: false, ...options });
-  ajv.addSchema({ $id: SPEC_ID, components: prepare(spec.components as Json, true) } as object);
+  ajv.addSchema({ $id: SPEC_ID, components: prepare(spec.components as Json, forRequest) } as object);
   return ajv;
 }
 
 const bodies = makeAjv({});
 const queries = makeAjv({ coerceTypes: "array" });
+// Answers are checked with readOnly properties still required: a response always carries them (WebhookResponse's id).
+const answers = makeAjv({}, false);
 const cache = new Map<string, ValidateFunction | null>();
 
 export function bodySchema(op: OperationEntry): Json | undefined {
@@ -114,7 +116,7 @@ export function responseProblems(op: OperationEntry, status: number, body: unkno
   const content = isObject(response) && isObject(response.content) ? response.content["application/json"] : undefined;
   if (!isObject(content) || content.schema === undefined) return [];
   const key = `response ${op.operationId} ${status}`;
-  if (!cache.has(key)) cache.set(key, bodies.compile(prepare(content.schema, false) as object));
+  if (!cache.has(key)) cache.set(key, answers.compile(prepare(content.schema, false) as object));
   const validate = cache.get(key)!;
   return validate(body) ? [] : toDetails(validate.errors);
 }
@@ -122,7 +124,7 @@ export function responseProblems(op: OperationEntry, status: number, body: unkno
 /** For tests: does a value match a named component schema of the spec? */
 export function schemaProblems(component: string, value: unknown): ErrorDetail[] {
   const key = `component ${component}`;
-  if (!cache.has(key)) cache.set(key, bodies.compile({ $ref: `${SPEC_ID}#/components/schemas/${component}` }));
+  if (!cache.has(key)) cache.set(key, answers.compile({ $ref: `${SPEC_ID}#/components/schemas/${component}` }));
   const validate = cache.get(key)!;
   return validate(value) ? [] : toDetails(validate.errors);
 }

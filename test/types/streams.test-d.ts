@@ -22,7 +22,7 @@ describe("stream helpers", () => {
     void gladly.events.iterate({ entities: ["TICKET"], startAt: new Date() });
     await gladly.export.waitForJob("job", { signal });
     await gladly.export.downloadJob("job", "out/", { onProgress: ({ file, bytes }) => void [file, bytes] });
-    for await (const job of gladly.export.jobsBetween({ startAt: "2026-10-01" })) expectTypeOf(job.id).toEqualTypeOf<string | undefined>();
+    for await (const job of gladly.export.jobsBetween({ startAt: "2026-10-01" })) expectTypeOf(job.id).toEqualTypeOf<string>();
     await gladly.conversations.saveRecording({ itemId: "i" }, "call.mp3");
     expectTypeOf(gladly.conversations.attachmentLocation({ itemId: "i", attachmentId: "a" })).resolves.toEqualTypeOf<string>();
     const raw = await gladly.conversations.getConversations({ customerId: "c" }, { raw: true });

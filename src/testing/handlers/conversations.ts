@@ -174,11 +174,14 @@ export const conversationHandlers: Handlers = {
       if (!attribute) throw invalid("key", `freeform topic ${String(key)} does not exist`);
       return attribute;
     };
+    // A conversation's custom attributes always carry a value (every example shows one), so none is added without one.
+    if ((body.add ?? []).some((a) => a.value === undefined)) throw invalid("add.value", "add.value cannot be blank", "blank");
     const current = conversation.customAttributes ?? [];
     for (const { key, value } of body.add ?? []) {
       const attribute = attributeFor(key);
+      if (value === undefined) continue; // refused above
       if (current.some((a) => a.id === attribute.id && a.value === value)) continue;
-      current.push({ id: attribute.id, ...(value !== undefined && { value }) });
+      current.push({ id: attribute.id, value });
       state.emit("CONVERSATION/CUSTOM_ATTRIBUTE_ADDED", {
         customerId: conversation.customerId,
         conversationId: conversation.id,
