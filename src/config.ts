@@ -42,7 +42,7 @@ export interface GladlyClientOptions {
   rateLimit?: false | RateLimitOptions;
   /** Retries of 429s, 502/503/504 and network failures (idempotent requests only, unless never sent). `false` turns them off. */
   retry?: false | RetryOptions;
-  /** Milliseconds to wait for an answer's headers before the attempt fails (default 60 000; 0 for none). */
+  /** Milliseconds an attempt may take, the body included when the call reads it (default 60 000; 0 or Infinity for none). */
   timeout?: number;
   /** Observe requests, responses, retries and 429s. `DEBUG=gladly-api` also logs them to stderr. */
   hooks?: Hooks;
@@ -72,6 +72,15 @@ export interface ResolvedConfig {
 function defaultEnv(): Record<string, string | undefined> {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   return proc?.env ?? {};
+}
+
+/** Milliseconds per attempt: a number ≥ 0 (0 or Infinity for none); 60 s by default. */
+function checkTimeout(timeout: number | undefined): number {
+  if (timeout === undefined) return 60_000;
+  if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0) {
+    throw new GladlyInputError("timeout", `must be a number of milliseconds ≥ 0 (0 or Infinity for none), got ${JSON.stringify(timeout) ?? String(timeout)}`);
+  }
+  return timeout === Infinity ? 0 : timeout;
 }
 
 /** Reads that a runtime refuses (Deno without --allow-env) count as unset, so options alone always suffice. */
@@ -141,7 +150,7 @@ export function resolveConfig(options: GladlyClientOptions = {}): ResolvedConfig
     followMergedCustomers: options.followMergedCustomers ?? true,
     rateLimit: options.rateLimit ?? {},
     retry: options.retry ?? {},
-    timeout: options.timeout ?? 60_000,
+    timeout: checkTimeout(options.timeout),
     hooks: combineHooks(options.hooks, debugEnabled(env) ? debugHooks() : undefined),
   };
 }

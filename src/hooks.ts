@@ -21,7 +21,7 @@ export interface RequestInfo {
 export interface Hooks {
   /** A request is about to be sent (after the rate limiter admitted it). */
   onRequest?(info: RequestInfo): void;
-  /** Its answer arrived (headers only; the body may still be streaming). */
+  /** Its answer arrived (with its body, for calls that read it; a stream's body may still be arriving). */
   onResponse?(info: RequestInfo & { status: number; durationMs: number }): void;
   /** A failed attempt will be retried after `delayMs`. */
   onRetry?(info: RequestInfo & { delayMs: number; reason: string; status?: number | undefined }): void;

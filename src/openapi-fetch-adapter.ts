@@ -37,7 +37,7 @@ export function createOpenapiFetchAdapter(send: Send, baseUrl: string): { middle
       headers,
       body: request.body ? await request.arrayBuffer() : undefined,
       operation,
-      read: "stream",
+      read: "raw",
       signal: request.signal,
       attempt: 1,
       // A create is safe to repeat only with an id in its body, which the grouped methods ensure and this path does not.

@@ -78,7 +78,7 @@ export interface CallOptions {
   raw?: boolean;
   /** Retry settings for this call, over the client's; `false` sends it once. */
   retry?: RetryOptions | false;
-  /** Milliseconds to wait for the answer's headers, per attempt (overrides the client's). */
+  /** Milliseconds an attempt may take, the body included when the call reads it (overrides the client's). */
   timeout?: number;
   /** Place in the rate limiter's queue when the budget is spent: interactive work "high", bulk jobs "low". */
   priority?: Priority;

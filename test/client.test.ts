@@ -219,6 +219,26 @@ describe("errors", () => {
     expect(error.cause).toBe(reason);
   });
 
+  it("openapi-fetch methods: an HTTP error comes back as { error, response }, its body unread by the client", async () => {
+    for (const status of [404, 500, 429]) {
+      routes.set(`/api/v1/tasks/e${status}`, (_req, res) => json(res, status, { errors: [{ code: "some_code", detail: `status ${status}` }] }));
+      const result = await client().GET("/tasks/{taskId}", { params: { path: { taskId: `e${status}` } } });
+      expect(result.response.status).toBe(status);
+      expect(result.error).toEqual({ errors: [{ code: "some_code", detail: `status ${status}` }] });
+      expect(result.data).toBeUndefined();
+    }
+  });
+
+  it("a body that stalls after its headers is bounded by the timeout, for calls that read it", async () => {
+    routes.set("/api/v1/tasks/stall", (_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.write('{"id":"st');
+    });
+    const error = await caught(client({ timeout: 300 }).tasks.getTask({ taskId: "stall" }));
+    expect(error).toBeInstanceOf(GladlyConnectionError);
+    expect(error.message).toMatch(/timed out/);
+  });
+
   it("openapi-fetch methods: no answer at all is a typed GladlyConnectionError, not fetch's TypeError", async () => {
     const closed = await startServer(() => undefined);
     await closed.close();

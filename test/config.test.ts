@@ -119,3 +119,15 @@ describe("in a browser", () => {
     }
   });
 });
+
+describe("timeout", () => {
+  it.each([Number.NaN, -1, "5000"])("refuses %j, naming it", (timeout) => {
+    expect(() => createGladlyClient({ organization: "acme", ...creds, timeout: timeout as number })).toThrow(GladlyInputError);
+    expect(() => createGladlyClient({ organization: "acme", ...creds, timeout: timeout as number })).toThrow(/^timeout: must be a number of milliseconds/);
+  });
+
+  it("takes Infinity (and 0) for none", () => {
+    expect(() => createGladlyClient({ organization: "acme", ...creds, timeout: Number.POSITIVE_INFINITY })).not.toThrow();
+    expect(() => createGladlyClient({ organization: "acme", ...creds, timeout: 0 })).not.toThrow();
+  });
+});

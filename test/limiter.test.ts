@@ -98,6 +98,52 @@ describe("one budget per organization", () => {
   });
 });
 
+describe("one client's shutdown", () => {
+  it("does not split the organization's budget: the other clients, and new ones, keep sharing it", async () => {
+    const sent = recordingFetch();
+    const options = { baseUrl: "https://shared-budget.example.com", ...creds, fetch: sent.fetch, retry: false as const, rateLimit: { adaptive: false } };
+    const a = createGladlyClient(options);
+    const b = createGladlyClient(options);
+    await a.rateLimit.disconnect();
+    const calls = Array.from({ length: 12 }, () => b.agents.getAgents());
+    const c = createGladlyClient(options);
+    const more = Array.from({ length: 3 }, () => c.agents.getAgents());
+    for (let i = 0; i < 5; i++) await tick();
+    // One budget of 10 for b and c together.
+    expect(sent.sent).toHaveLength(10);
+    expect(c.rateLimit.counts().queued).toBe(5);
+    await Promise.all([...calls, ...more]);
+  }, 10_000);
+
+  it("the conflicting-settings error does not repeat a Redis password", () => {
+    createGladlyClient({ baseUrl: "https://redis-secret.example.com", ...creds, rateLimit: { redis: { url: "redis://:S3cretPass@127.0.0.1:1" } } });
+    let message = "";
+    try {
+      createGladlyClient({ baseUrl: "https://redis-secret.example.com", ...creds, rateLimit: { redis: { url: "redis://:0therPass@127.0.0.1:1" } } });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/already has a rate limiter/);
+    expect(message).not.toMatch(/S3cretPass|0therPass/);
+  });
+});
+
+describe("the first request (the probe)", () => {
+  it("a report opened but not yet read does not hold back the organization's other calls", async () => {
+    const own = await startFakeGladly({ reportLatencyMs: 50 });
+    const gladly = createGladlyClient({ ...own.clientOptions(), rateLimit: { id: "probe-report" } });
+    try {
+      const report = await gladly.reports.open({ body: { metricSet: "AgentSummary", startAt: "2026-11-01", endAt: "2026-11-02" } });
+      await expect(gladly.agents.getAgents()).resolves.toBeInstanceOf(Array);
+      const rows = [];
+      for await (const row of report.rows()) rows.push(row);
+      expect(rows.length).toBeGreaterThan(0);
+    } finally {
+      await own.close();
+    }
+  }, 15_000);
+});
+
 describe("after a 429", () => {
   it("an absurd Retry-After is capped; a call that may not wait that long fails at once with GladlyRateLimitError", async () => {
     const warnings: string[] = [];
@@ -190,6 +236,21 @@ describe("SlotPool", () => {
     held();
     (await behind)();
     expect(pool.queued).toBe(0);
+  });
+
+  it("a waiter that leaves a long pause leaves no timer behind to keep the process alive", async () => {
+    const pool = new SlotPool(1, 1000);
+    const held = pool.tryAcquire()!;
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = timers();
+    pool.pauseFor(60_000);
+    const controller = new AbortController();
+    const waiting = pool.acquire({ signal: controller.signal });
+    expect(timers()).toBe(before + 1);
+    controller.abort(new Error("gone"));
+    await expect(waiting).rejects.toThrow("gone");
+    expect(timers()).toBe(before);
+    held(true);
   });
 
   it("a pause is capped, and fails waiters whose budget it exceeds (at once, and when it starts)", async () => {

@@ -11,10 +11,15 @@
  * `remaining` is read as "left after counting this request" (Gladly's meaning) until an answer
  * shows the other reading: a `remaining` equal to the limit can only mean "before this request".
  */
+/** Rejections within this long, this many of them, mean `remaining` is counted before the request. */
+const REJECTIONS_WINDOW_MS = 10_000;
+const REJECTIONS_TO_SWITCH = 3;
+
 export class SharedBudget {
   /** What other consumers were seen using, with when, kept as a decreasing run so the first is the largest of the window. */
   private readonly samples: { at: number; others: number }[] = [];
   private countsBefore = false;
+  private rejections: number[] = [];
   /** When the first answer was read: for one window after it, what others use is not yet known well. */
   private firstAt: number | undefined;
   /** The limit the server announces; undefined until it says. */
@@ -40,6 +45,13 @@ export class SharedBudget {
   observeRejection(limit: number, ours: number): void {
     if (!(limit > 0)) return;
     this.record(limit, ours - 1);
+    // Refused again and again though we took only what others left: the server counts `remaining`
+    // before the request (others hide that reading by never letting the window empty), so each
+    // answer showed one request fewer than it held. Read it that way from now on.
+    const now = performance.now();
+    this.rejections = this.rejections.filter((at) => at > now - REJECTIONS_WINDOW_MS);
+    this.rejections.push(now);
+    if (this.rejections.length >= REJECTIONS_TO_SWITCH) this.countsBefore = true;
   }
 
   private record(counted: number, ours: number): void {

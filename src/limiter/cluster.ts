@@ -11,6 +11,9 @@ import Bottleneck from "bottleneck";
 import type { RedisOption } from "./types.ts";
 import type { Release } from "./slots.ts";
 
+/** How often a caller waiting in the cluster's queue checks that Redis still answers, and how long a PING may take. */
+const WATCHDOG_MS = 2_000;
+
 export class ClusterDownError extends Error {
   override name = "ClusterDownError";
 }
@@ -60,13 +63,20 @@ function clientOptions(url: string): Record<string, unknown> {
 }
 
 export class RedisCluster {
-  private readonly bottleneck: Bottleneck;
+  private bottleneck: Bottleneck;
   private readonly connection: { client: RedisClientLike; disconnect(flush?: boolean): Promise<void> };
   private readonly waiting = new Set<(error: Error) => void>();
+  /** Callers waiting for the first join (up to connectTimeoutMs). */
+  private readonly joinWaiters = new Set<() => void>();
   /** Jobs not yet freed in Redis: disconnecting waits for those granted, or Redis would keep their slots until they expire. */
   private readonly holding = new Set<Promise<void>>();
   private up = false;
   private everUp = false;
+  /** The last state told to onChange, so a Redis that stays away is reported once, not on every retry. */
+  private told: "up" | "down" | undefined;
+  private joining = false;
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
 
   constructor(private readonly options: ClusterOptions) {
     const redis = options.redis;
@@ -82,27 +92,71 @@ export class RedisCluster {
     // Connectivity errors are reported through onChange; without a listener bottleneck would log nothing and lose them.
     connection.on("error", () => undefined);
     this.connection = connection;
-    this.bottleneck = new Bottleneck({ id: `gladly-api:v2:${options.id}`, maxConcurrent: options.perSecond, clearDatastore: false, connection } as never);
-    this.bottleneck.on("error", () => undefined);
+    this.bottleneck = this.newLimiter();
     const client = connection.client;
-    const ready = () => {
-      const first = !this.everUp;
-      this.up = this.everUp = true;
-      // Settings left in Redis by another run must not decide this one's limit.
-      Promise.resolve(this.bottleneck.updateSettings({ maxConcurrent: options.perSecond }) as unknown).catch(() => undefined);
-      if (!first) options.onChange(true, "redis is reachable again");
-    };
-    const down = (why: unknown) => {
-      const reason = why instanceof Error ? why.message : typeof why === "string" ? why : "connection closed";
-      const wasUp = this.up;
-      this.up = false;
-      this.failWaiting(`redis is unreachable (${reason})`);
-      if (wasUp || !this.everUp) options.onChange(false, reason);
-    };
-    client.on("ready", ready);
-    client.on("close", () => down("connection closed"));
-    client.on("error", (error) => down(error));
-    if (client.status === "ready") ready();
+    client.on("ready", () => this.join());
+    client.on("close", () => this.down("connection closed"));
+    client.on("error", (error) => this.down(error));
+    if (client.status === "ready") this.join();
+  }
+
+  private newLimiter(): Bottleneck {
+    const limiter = new Bottleneck({
+      id: `gladly-api:v2:${this.options.id}`,
+      maxConcurrent: this.options.perSecond,
+      clearDatastore: false,
+      connection: this.connection,
+    } as never);
+    // A script or connection failure inside bottleneck (a hung or restarted Redis) means the shared budget cannot be trusted.
+    limiter.on("error", (error: unknown) => this.down(error));
+    return limiter;
+  }
+
+  /**
+   * (Re)joins the cluster once Redis answers. After a reconnect a fresh bottleneck limiter is made:
+   * a restarted Redis lost the keys the old one relied on, and the new one creates them.
+   */
+  private join(): void {
+    if (this.joining || this.closed) return;
+    this.joining = true;
+    void (async () => {
+      try {
+        if (this.everUp) {
+          const old = this.bottleneck;
+          this.bottleneck = this.newLimiter();
+          await Promise.resolve(old.disconnect(false) as unknown).catch(() => undefined);
+        }
+        await this.bottleneck.ready();
+        // Settings left in Redis by another run must not decide this one's limit.
+        await (this.bottleneck.updateSettings({ maxConcurrent: this.options.perSecond }) as unknown as Promise<void>);
+        const first = !this.everUp;
+        this.up = this.everUp = true;
+        for (const wake of [...this.joinWaiters]) wake();
+        if (!first && this.told !== "up") this.options.onChange(true, "redis is reachable again");
+        this.told = "up";
+      } catch (error) {
+        this.down(error);
+      } finally {
+        this.joining = false;
+      }
+    })();
+  }
+
+  private down(why: unknown): void {
+    if (this.closed) return;
+    const reason = why instanceof Error ? why.message : typeof why === "string" ? why : "connection closed";
+    this.up = false;
+    this.failWaiting(`redis is unreachable (${reason})`);
+    if (this.told !== "down") this.options.onChange(false, reason);
+    this.told = "down";
+    // Connected but not joined (a failed script, a hung server that came back): try again shortly.
+    if (!this.retry) {
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        if (this.connection.client.status === "ready") this.join();
+      }, 1000);
+      this.retry.unref?.();
+    }
   }
 
   get connected(): boolean {
@@ -118,28 +172,27 @@ export class RedisCluster {
     for (const fail of [...this.waiting]) fail(new ClusterDownError(reason));
   }
 
-  /** Waits (up to connectTimeoutMs) for the first connection; afterwards answers at once. */
+  /** Waits (up to connectTimeoutMs) for the first join; afterwards answers at once. */
   private async connectedOrThrow(signal: AbortSignal | undefined): Promise<void> {
     if (this.up) return;
     if (this.everUp) throw new ClusterDownError("redis is unreachable");
     await new Promise<void>((resolve, reject) => {
-      const client = this.connection.client;
       const done = (error?: Error) => {
         clearTimeout(timer);
-        client.removeListener("ready", onReady);
+        this.joinWaiters.delete(onJoined);
         signal?.removeEventListener("abort", onAbort);
         this.waiting.delete(fail);
         if (error) reject(error);
         else resolve();
       };
-      const onReady = () => done();
+      const onJoined = () => done();
       const onAbort = () => done(signal!.reason as Error);
       const fail = (error: Error) => done(error);
       const timer = setTimeout(
         () => done(new ClusterDownError(`no connection to redis within ${this.options.connectTimeoutMs}ms`)),
         this.options.connectTimeoutMs,
       );
-      client.once("ready", onReady);
+      this.joinWaiters.add(onJoined);
       signal?.addEventListener("abort", onAbort, { once: true });
       this.waiting.add(fail);
     });
@@ -157,15 +210,27 @@ export class RedisCluster {
         signal?.removeEventListener("abort", onAbort);
         reject(error);
       };
-      const fail = (error: Error) => leave(error);
-      const onAbort = () => leave(signal!.reason);
+      const fail = (error: Error) => {
+        clearInterval(watchdog);
+        leave(error);
+      };
+      const onAbort = () => {
+        clearInterval(watchdog);
+        leave(signal!.reason);
+      };
       this.waiting.add(fail);
       signal?.addEventListener("abort", onAbort, { once: true });
+      // A wait in the cluster's queue may be long; a Redis that stopped answering must not make it endless.
+      const watchdog = setInterval(() => {
+        if (state !== "waiting") return clearInterval(watchdog);
+        void this.responsive().then((ok) => ok || this.down("redis does not answer"));
+      }, WATCHDOG_MS);
       const job = () =>
         new Promise<void>((finish) => {
           // Granted after the caller gave up (aborted, or fell back to local pacing): hand it back.
           if (state !== "waiting") return finish();
           state = "granted";
+          clearInterval(watchdog);
           this.waiting.delete(fail);
           signal?.removeEventListener("abort", onAbort);
           let released = false;
@@ -184,7 +249,29 @@ export class RedisCluster {
     });
   }
 
+  /** Whether Redis answers a PING within WATCHDOG_MS. */
+  private async responsive(): Promise<boolean> {
+    const client = this.connection.client as RedisClientLike & { ping(): Promise<unknown> };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), WATCHDOG_MS);
+    });
+    try {
+      return await Promise.race([
+        client.ping().then(
+          () => true,
+          () => false,
+        ),
+        late,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async disconnect(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
     this.failWaiting("the limiter was disconnected");
     this.up = false;
     // Slots still held free one window after their answers; Redis must hear of it before the clients close.

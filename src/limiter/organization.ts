@@ -117,8 +117,8 @@ export class OrganizationLimiter implements GladlyLimiter {
 
   async acquire({ report, priority, signal, maxWaitMs }: LimitRequest): Promise<Release> {
     const releases: Release[] = [];
-    const releaseAll: Release = () => {
-      for (const release of releases.splice(0)) release();
+    const releaseAll: Release = (unsent) => {
+      for (const release of releases.splice(0)) release(unsent);
     };
     try {
       if (report) {
@@ -138,7 +138,8 @@ export class OrganizationLimiter implements GladlyLimiter {
         }
       }
     } catch (error) {
-      releaseAll();
+      // Nothing was sent: every slot taken for it frees at once.
+      releaseAll(true);
       throw error;
     }
     return releaseAll;
@@ -146,11 +147,12 @@ export class OrganizationLimiter implements GladlyLimiter {
 
   /** The slot taken under the full limit may exceed the local share: it is given back and taken again under the share. */
   private async fallbackSlot(taken: Release, priority: number, signal: AbortSignal | undefined, maxWaitMs: number | undefined): Promise<Release[]> {
-    taken();
+    taken(true);
     return [await this.requests.acquire({ priority, signal, maxWaitMs })];
   }
 
   observe({ status, limit, remaining, retryAfterMs, sentAt }: LimitObservation): void {
+    this.requests.endProbe();
     const ours = () => (sentAt === undefined ? this.requests.inUse : this.requests.countedSince(sentAt, SECOND));
     if (status === 429) {
       this.requests.pauseFor(retryAfterMs ?? 1000);
@@ -189,7 +191,7 @@ function positive(value: number, name: string): number {
   return value;
 }
 
-const registry = new Map<string, { limiter: OrganizationLimiter; settings: Record<string, unknown> }>();
+const registry = new Map<string, { limiter: OrganizationLimiter; settings: Record<string, unknown>; clients: number }>();
 
 /** The settings that decide pacing; two clients of one organization must agree on them. */
 function pacingSettings(options: RateLimitOptions): Record<string, unknown> {
@@ -221,16 +223,40 @@ export function organizationLimiter(
   if (existing) {
     const differs = Object.keys(settings).filter((name) => existing.settings[name] !== settings[name]);
     if (differs.length) {
-      const describe = (value: unknown) => (typeof value === "object" && value !== null ? "another client" : JSON.stringify(value));
+      // A Redis URL may carry a password: it is not repeated in the message.
+      const describe = (value: unknown) =>
+        typeof value === "object" && value !== null ? "another client" : JSON.stringify(value).replace(/\/\/[^/@"]*@/, "//…@");
       throw new GladlyInputError(
         "rateLimit",
         `${id} already has a rate limiter in this process with ${differs.map((name) => `${name} ${describe(existing.settings[name])}`).join(", ")} (this client asks for ${differs.map((name) => describe(settings[name])).join(", ")}). Every client of one organization shares one budget: give them the same rateLimit settings, or a distinct rateLimit.id to budget them separately`,
       );
     }
     if (options.onStatus) existing.limiter.listen(options.onStatus);
-    return existing.limiter;
+    return clientHandle(existing);
   }
   const limiter = new OrganizationLimiter({ ...options, id, onDisconnect: () => registry.get(id)?.limiter === limiter && registry.delete(id) });
-  registry.set(id, { limiter, settings });
-  return limiter;
+  const entry = { limiter, settings, clients: 0 };
+  registry.set(id, entry);
+  return clientHandle(entry);
+}
+
+/**
+ * One client's use of the shared limiter. Its `disconnect` lets go of it; the limiter closes (and
+ * the next client of the organization gets a new one) only when the last client let go, so one
+ * client's shutdown cannot split the budget of the others.
+ */
+function clientHandle(entry: { limiter: OrganizationLimiter; clients: number }): GladlyLimiter {
+  const { limiter } = entry;
+  entry.clients++;
+  let held = true;
+  return {
+    acquire: (request) => limiter.acquire(request),
+    observe: (observation) => limiter.observe(observation),
+    counts: () => limiter.counts(),
+    disconnect: async () => {
+      if (!held) return;
+      held = false;
+      if (--entry.clients === 0) await limiter.disconnect();
+    },
+  };
 }

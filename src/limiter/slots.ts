@@ -10,8 +10,14 @@
  * in one priority queue (0 first … 9 last, first come first served within a priority).
  */
 
-/** Frees a slot; call it when the answer (or the failure) arrives. Calling it twice is harmless. */
-export type Release = () => void;
+/**
+ * Frees a slot; call it when the answer (or the failure) arrives. Calling it twice is harmless.
+ * `unsent: true` says the request never left, so the slot frees at once instead of after the hold.
+ */
+export type Release = (unsent?: boolean) => void;
+
+/** How long the first request may hold back the rest while its headers (and their budget) are awaited. */
+const PROBE_WAIT_MS = 1000;
 
 /** Longest pause honoured (a `Retry-After` of years would otherwise stop the client for good). */
 export const MAX_PAUSE_MS = 5 * 60_000;
@@ -149,7 +155,20 @@ export class SlotPool {
     waiter.done = true;
     this.waiting--;
     waiter.cleanup?.();
+    // Nobody left to wake: a pending timer must not keep the process alive (a pause can be minutes).
+    if (this.waiting === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = Infinity;
+    }
     outcome();
+  }
+
+  /** The first answer's headers arrived (or it took too long): the rest need not wait for it. */
+  endProbe(): void {
+    if (!this.probing) return;
+    this.probing = false;
+    this.pump();
   }
 
   private prune(now: number): void {
@@ -172,8 +191,15 @@ export class SlotPool {
   private take(now: number): Release {
     const slot = { takenAt: now };
     this.inFlight.add(slot);
-    return () => {
+    // A probe slower than this is not worth waiting for: its headers would come too late to help.
+    if (this.probing && this.inFlight.size === 1) setTimeout(() => this.endProbe(), PROBE_WAIT_MS).unref?.();
+    return (unsent?: boolean) => {
       if (!this.inFlight.delete(slot)) return;
+      if (unsent) {
+        // Never sent, so never counted: free at once.
+        this.pump();
+        return;
+      }
       const end = performance.now();
       this.answered.push(end);
       this.recent.push(end);

@@ -2,7 +2,7 @@
  * The request pipeline, in the order a request passes it. Each layer is one file of this folder
  * and says at its top what it guarantees; per-call settings travel with the request.
  *
- *   typed errors → credentials → retries → body read → redirects → rate limit → hooks → timeout → fetch
+ *   typed errors → credentials → retries → redirects → rate limit → hooks → timeout → body read → fetch
  *
  * A retry goes back through the redirect and rate-limit layers, so it is paced like any request; a
  * redirect hop off the API origin is neither paced nor given credentials, and the hooks see its URL
@@ -29,11 +29,11 @@ export function createPipeline(config: ResolvedConfig, limiter: GladlyLimiter | 
     typedErrorsLayer(apiOrigin),
     authLayer(config.authorization),
     retryLayer(config.retry, hooks),
-    readBodyLayer,
     redirectsLayer,
     ...(limiter ? [rateLimitLayer(limiter, config.baseUrl, config.retry)] : []),
     observeLayer(hooks),
     timeoutLayer(config.timeout),
+    readBodyLayer,
   ];
   return compose(layers, fetchStep(config.fetch));
 }

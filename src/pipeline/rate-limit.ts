@@ -60,7 +60,8 @@ export function rateLimitLayer(limiter: GladlyLimiter, apiBase: string, retry: R
       retryAfterMs: response.status === 429 ? retryAfterMs(response) : undefined,
       sentAt,
     });
-    if (!report) {
+    // A report read here (as text) is done; one handed over unread holds its slot until consumed.
+    if (!report || answer.body !== undefined) {
       release();
       return answer;
     }

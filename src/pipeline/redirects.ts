@@ -39,7 +39,7 @@ export const redirectsLayer: Layer = async (first, next) => {
         url: first.url,
       });
     }
-    await response.body?.cancel();
+    if (!response.bodyUsed) await response.body?.cancel();
     const { authorization, cookie, "content-type": _, ...kept } = request.headers;
     const headers = target.origin === from.origin ? { ...kept, ...(authorization && { authorization }), ...(cookie && { cookie }) } : kept;
     request = { ...request, url: target.href, method: bodiless ? request.method : "GET", headers, body: undefined };

@@ -9,13 +9,17 @@ import type { RetryOptions } from "./retry.ts";
 /** A call's place in the rate limiter's queue: `"high"`, `"normal"` (default), `"low"`, or 0 (first) … 9 (last). */
 export type Priority = "high" | "normal" | "low" | number;
 
-/** How the answer's body is read: parsed JSON, text, bytes, not at all ("none"), or left to the caller ("stream"). */
-export type BodyKind = "json" | "text" | "binary" | "none" | "stream";
+/**
+ * How the answer's body is read: parsed JSON, text, bytes, not at all ("none"), left to the caller
+ * on success ("stream": an error answer is still read, to be thrown), or always left ("raw":
+ * openapi-fetch reads every answer itself).
+ */
+export type BodyKind = "json" | "text" | "binary" | "none" | "stream" | "raw";
 
 /** What one call may set for itself, over the client's settings. */
 export interface CallSettings {
   retry?: RetryOptions | false | undefined;
-  /** Milliseconds to wait for an answer's headers, per attempt. */
+  /** Milliseconds an attempt may take (the body included when the pipeline reads it). */
   timeout?: number | undefined;
   priority?: Priority | undefined;
   /** Whether sending twice is harmless; by default decided from the operation and method. */

@@ -1,10 +1,12 @@
 /**
- * Bounds each attempt's wait for the answer's headers (a long download is not cut off by it).
+ * Bounds each attempt: the wait for the answer, and the reading of its body when the call reads it
+ * (a stream handed to the caller, a long download, is not cut off by it).
  *
  * Guarantee: at the deadline the request is aborted, so its socket is released at once rather than
  * left open until the HTTP stack gives up; the caller's signal is followed too. Each attempt (a
  * retry) gets a fresh deadline.
  */
+import { MAX_TIMER_MS } from "../sleep.ts";
 import type { Layer } from "./request.ts";
 
 /** No answer arrived within the timeout; the retry layer may try again. */
@@ -18,7 +20,7 @@ export class AttemptTimeoutError extends Error {
 export function timeoutLayer(defaultTimeoutMs: number): Layer {
   return async (request, next) => {
     const timeoutMs = request.settings.timeout ?? defaultTimeoutMs;
-    if (!(timeoutMs > 0)) return next(request);
+    if (!(timeoutMs > 0) || timeoutMs >= MAX_TIMER_MS) return next(request);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new AttemptTimeoutError(timeoutMs)), timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;

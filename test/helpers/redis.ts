@@ -7,6 +7,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts a new redis-server on the same port (after `stop`), empty like a restarted one. */
   restart(): Promise<RedisServer>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
+  freeze(): void;
+  /** Lets a frozen server go on (SIGCONT). */
+  thaw(): void;
 }
 
 async function freePort(): Promise<number> {
@@ -54,5 +58,7 @@ export async function startRedis(port?: number): Promise<RedisServer> {
         child.kill("SIGKILL");
       }),
     restart: () => startRedis(port),
+    freeze: () => child.kill("SIGSTOP"),
+    thaw: () => child.kill("SIGCONT"),
   };
 }
