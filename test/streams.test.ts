@@ -137,6 +137,22 @@ describe("lines: work and memory stay bounded", () => {
     expect(scanned).toBeLessThanOrEqual(2 * size);
   });
 
+  it("the lines before a line that is too long, in the same chunk, come out first", async () => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("a\nTOOLONG\nb\n"));
+        controller.close();
+      },
+    });
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const { text } of lines(body, { maxLineBytes: 3 })) seen.push(text);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(["a"]);
+    expect(error).toBeInstanceOf(GladlyStreamError);
+    expect((error as GladlyStreamError).line).toBe(2);
+  });
+
   it("a line longer than maxLineBytes is a GladlyStreamError as soon as it gets there, and the body is cancelled", async () => {
     const chunk = new TextEncoder().encode("x".repeat(1000));
     let pulled = 0;

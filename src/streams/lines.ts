@@ -74,66 +74,105 @@ export function checkMaxLineBytes(value: number | undefined): number {
  * CRLF or LF, blank lines skipped, a last line without a newline kept. Memory stays at one chunk
  * plus one line, and a line longer than `maxLineBytes` throws GladlyStreamError as soon as it
  * gets there. Breaking out of the loop cancels the body, releasing the connection.
- *
- * Splitting is on the byte 0x0A, which never occurs inside a UTF-8 character, so each line is
- * decoded once when complete and every byte is looked at once: linear in the size of the body,
- * however long a line is.
  */
 export async function* lines(body: ReadableStream<Uint8Array>, options: LineOptions = {}): AsyncGenerator<{ text: string; number: number }> {
+  for await (const batch of lineBatches(body, options)) yield* batch;
+}
+
+/**
+ * The lines of each chunk, as one batch. Each chunk is cut at its last newline byte (0x0A, which
+ * never occurs inside a UTF-8 character); what comes before is decoded once and split, what comes
+ * after waits, as bytes, for the next newline. Every byte is looked at a bounded number of times:
+ * linear in the size of the body, however long a line is, with one decode per chunk.
+ */
+async function* lineBatches(body: ReadableStream<Uint8Array>, options: LineOptions): AsyncGenerator<{ text: string; number: number }[]> {
   const max = checkMaxLineBytes(options.maxLineBytes);
   const reader = body.getReader();
   // Only the start of the body may carry a byte order mark; later lines keep U+FEFF as it is.
   const first = new TextDecoder();
   const later = new TextDecoder("utf-8", { ignoreBOM: true });
+  let started = false;
   let parts: Uint8Array[] = [];
   let size = 0;
   let number = 0;
   let finished = false;
   const decode = (bytes: Uint8Array) => {
-    const text = (number === 1 ? first : later).decode(bytes);
-    return text.endsWith("\r") ? text.slice(0, -1) : text;
+    const text = (started ? later : first).decode(bytes);
+    started = true;
+    return text;
   };
-  const tooLong = (piece: Uint8Array) => {
+  const tooLong = (pending: Uint8Array[], line: number) => {
     // The first `max` bytes are buffered whatever the chunking, so the excerpt does not depend on it.
-    const head = firstBytes([...parts, piece], Math.min(max, EXCERPT_CHARS * 4));
-    const excerpt = excerptOf((number === 0 ? first : later).decode(head, { stream: true }));
-    (number === 0 ? first : later).decode(); // reset after the deliberately cut-off decode
-    const line = number + 1;
+    const head = firstBytes(pending, Math.min(max, EXCERPT_CHARS * 4));
+    const excerpt = excerptOf(new TextDecoder("utf-8", { ignoreBOM: started }).decode(head, { stream: true }));
     const source = options.source ?? { url: "", method: "GET", status: 200 };
     return new GladlyStreamError(
       `${source.method} ${source.url ? pathOf(source.url) : "body"}: line ${line} is longer than ${max} bytes (maxLineBytes); stopped reading`,
       { ...source, line, excerpt, reason: "too-long" },
     );
   };
+  /** The first of these complete lines (bytes, no newline at the end) longer than `max`: its start and end. */
+  const overlong = (bytes: Uint8Array): { from: number; stop: number } | undefined => {
+    // Only a run of bytes longer than `max` can hold a line that is: the usual chunk is skipped.
+    if (bytes.length <= max) return undefined;
+    for (let from = 0; from <= bytes.length; ) {
+      const end = bytes.indexOf(10, from);
+      const stop = end === -1 ? bytes.length : end;
+      if (stop - from > max) return { from, stop };
+      if (end === -1) return undefined;
+      from = end + 1;
+    }
+    return undefined;
+  };
+  /** The batch of these complete lines; the lines before one that is too long are yielded first, then it throws. */
+  async function* complete(bytes: Uint8Array): AsyncGenerator<{ text: string; number: number }[]> {
+    const bad = overlong(bytes);
+    const batch: { text: string; number: number }[] = [];
+    if (bad && bad.from > 0) split(decode(bytes.subarray(0, bad.from - 1)), batch);
+    else if (!bad) split(decode(bytes), batch);
+    if (batch.length) yield batch;
+    if (bad) throw tooLong([bytes.subarray(bad.from, bad.stop)], number + 1);
+  }
+  /** Splits decoded complete lines into the batch. */
+  const split = (text: string, batch: { text: string; number: number }[]) => {
+    let from = 0;
+    for (;;) {
+      const end = text.indexOf("\n", from);
+      let line = end === -1 ? text.slice(from) : text.slice(from, end);
+      number++;
+      if (line.endsWith("\r")) line = line.slice(0, -1);
+      if (line.trim()) batch.push({ text: line, number });
+      if (end === -1) return;
+      from = end + 1;
+    }
+  };
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      let start = 0;
-      for (let end = value.indexOf(10, start); end !== -1; end = value.indexOf(10, start)) {
-        const piece = value.subarray(start, end);
-        if (size + piece.length > max) throw tooLong(piece);
-        const bytes = concat([...parts, piece], size + piece.length);
-        parts = [];
-        size = 0;
-        start = end + 1;
-        number++;
-        const text = decode(bytes);
-        if (text.trim()) yield { text, number };
+      const last = value.lastIndexOf(10);
+      if (last === -1) {
+        if (size + value.length > max) throw tooLong([...parts, value], number + 1);
+        parts.push(value);
+        size += value.length;
+        continue;
       }
-      if (start < value.length) {
-        const rest = value.subarray(start);
-        if (size + rest.length > max) throw tooLong(rest);
+      const head = value.subarray(0, last);
+      const whole = parts.length ? concat([...parts, head], size + head.length) : head;
+      parts = [];
+      size = 0;
+      yield* complete(whole);
+      const rest = value.subarray(last + 1);
+      if (rest.length) {
+        if (rest.length > max) throw tooLong([rest], number + 1);
         parts.push(rest);
-        size += rest.length;
+        size = rest.length;
       }
     }
     if (size > 0) {
       const bytes = concat(parts, size);
       parts = [];
-      number++;
-      const text = decode(bytes);
-      if (text.trim()) yield { text, number };
+      yield* complete(bytes);
     }
     finished = true;
   } finally {
@@ -145,22 +184,24 @@ export async function* lines(body: ReadableStream<Uint8Array>, options: LineOpti
 /** JSON records, one per line, with a typed error naming the line that is not JSON or too long. */
 export async function* jsonLines<T>(response: Response, method: string, options: Pick<LineOptions, "maxLineBytes"> = {}): AsyncGenerator<T> {
   if (!response.body) return;
-  for await (const { text, number } of lines(response.body, { ...options, source: { url: response.url, method, status: response.status } })) {
-    let record: T;
-    try {
-      record = JSON.parse(text) as T;
-    } catch (cause) {
-      const excerpt = excerptOf(text);
-      throw new GladlyStreamError(`${method} ${pathOf(response.url)}: line ${number} is not JSON: ${excerpt}`, {
-        url: response.url,
-        method,
-        status: response.status,
-        line: number,
-        excerpt,
-        reason: "not-json",
-        cause,
-      });
-    }
-    yield record;
+  for await (const batch of lineBatches(response.body, { ...options, source: { url: response.url, method, status: response.status } })) {
+    for (const { text, number } of batch) yield parse<T>(text, number, response, method);
+  }
+}
+
+function parse<T>(text: string, number: number, response: Response, method: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    const excerpt = excerptOf(text);
+    throw new GladlyStreamError(`${method} ${pathOf(response.url)}: line ${number} is not JSON: ${excerpt}`, {
+      url: response.url,
+      method,
+      status: response.status,
+      line: number,
+      excerpt,
+      reason: "not-json",
+      cause,
+    });
   }
 }
