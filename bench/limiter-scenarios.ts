@@ -37,6 +37,13 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const seen = emulator.seen.slice(from);
   await emulator.close();
   const share = scenario.others ? scenario.limit - scenario.others : scenario.limit;
+  if (process.env.GLADLY_SCENARIO_DEBUG)
+    console.log(
+      seen
+        .filter((s) => s.status === 429)
+        .map((s) => `${(s.at - seen[0]!.at).toFixed(0)}${s.other ? "o" : ""}`)
+        .join(" "),
+    );
   return { utilization: Number(utilization(seen, share).toFixed(3)), rejected: seen.filter((s) => s.status === 429).length, requests: seen.length };
 }
 
@@ -52,6 +59,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const only = process.argv.slice(2);
   for (const [name, scenario] of Object.entries(scenarios)) {
     if (only.length && !only.includes(name)) continue;
-    console.log(name, await runScenario(scenario));
+    const result = await runScenario(scenario);
+    console.log(name, result);
   }
 }

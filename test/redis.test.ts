@@ -108,6 +108,29 @@ describe.skipIf(!requireService("redis-server", "test/redis.test.ts"))("rateLimi
     }
   }, 40_000);
 
+  it("two processes with calls queued through a Redis restart share the budget again after it, not each the whole", async () => {
+    const own = await startRedis();
+    const limit = await startFakeGladly({ rateLimit: { perSecond: 20 } });
+    const id = `queued-restart-${Date.now()}`;
+    const limiters = [0, 1].map(() => new OrganizationLimiter({ id, perSecond: 20, localShare: 0.5, redis: { url: own.url } }));
+    const clients = limiters.map((limiter) => createGladlyClient({ ...limit.clientOptions(), retry: false, rateLimit: { limiter } }));
+    let restarted: Awaited<ReturnType<typeof startRedis>> | undefined;
+    try {
+      const calls = Promise.allSettled(Array.from({ length: 100 }, (_, i) => clients[i % 2]!.agents.getAgents()));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await own.stop();
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      restarted = await own.restart();
+      const results = await calls;
+      expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+      expect(limit.requests.filter((r) => r.status === 429)).toEqual([]);
+    } finally {
+      await Promise.all(limiters.map((l) => l.disconnect()));
+      await restarted?.stop();
+      await limit.close();
+    }
+  }, 60_000);
+
   it("redis killed mid-run and restarted: no call hangs, pacing goes local, and the cluster is rejoined", async () => {
     const own = await startRedis();
     const events: string[] = [];
@@ -134,7 +157,7 @@ describe.skipIf(!requireService("redis-server", "test/redis.test.ts"))("rateLimi
       // Rejoined for real: the restarted (empty) Redis holds the shared budget's settings again.
       const { Redis } = await import("ioredis");
       const probe = new Redis(restarted.url);
-      const keys = await probe.keys("b_gladly-api:v2:restart-*_settings");
+      const keys = await probe.keys("b_gladly-api:v2:restart-*:*_settings");
       probe.disconnect();
       expect(keys).toHaveLength(1);
     } finally {

@@ -63,7 +63,9 @@ function clientOptions(url: string): Record<string, unknown> {
 }
 
 export class RedisCluster {
-  private bottleneck: Bottleneck;
+  /** Made on the first join, and again when Redis's epoch changed (see join). */
+  private bottleneck: Bottleneck | undefined;
+  private epoch: string | undefined;
   private readonly connection: { client: RedisClientLike; disconnect(flush?: boolean): Promise<void> };
   private readonly waiting = new Set<(error: Error) => void>();
   /** Callers waiting for the first join (up to connectTimeoutMs). */
@@ -92,7 +94,6 @@ export class RedisCluster {
     // Connectivity errors are reported through onChange; without a listener bottleneck would log nothing and lose them.
     connection.on("error", () => undefined);
     this.connection = connection;
-    this.bottleneck = this.newLimiter();
     const client = connection.client;
     client.on("ready", () => this.join());
     client.on("close", () => this.down("connection closed"));
@@ -100,35 +101,50 @@ export class RedisCluster {
     if (client.status === "ready") this.join();
   }
 
-  private newLimiter(): Bottleneck {
+  private newLimiter(epoch: string): Bottleneck {
     const limiter = new Bottleneck({
-      id: `gladly-api:v2:${this.options.id}`,
+      id: `gladly-api:v2:${this.options.id}:${epoch}`,
       maxConcurrent: this.options.perSecond,
       clearDatastore: false,
       connection: this.connection,
     } as never);
     // A script or connection failure inside bottleneck (a hung or restarted Redis) means the shared budget cannot be trusted.
-    limiter.on("error", (error: unknown) => this.down(error));
+    limiter.on("error", (error: unknown) => {
+      if (limiter === this.bottleneck) this.down(error);
+    });
     return limiter;
   }
 
   /**
-   * (Re)joins the cluster once Redis answers. After a reconnect a fresh bottleneck limiter is made:
-   * a restarted Redis lost the keys the old one relied on, and the new one creates them.
+   * (Re)joins the cluster once Redis answers. The shared budget lives under an epoch every process
+   * reads from Redis (the first to arrive sets it): a restarted Redis has lost it, so all processes
+   * move to a fresh one together, with a fresh bottleneck limiter, and nothing a process's old
+   * limiter still does (jobs queued or held before the restart) can touch the new budget.
    */
   private join(): void {
     if (this.joining || this.closed) return;
     this.joining = true;
     void (async () => {
       try {
-        if (this.everUp) {
-          const old = this.bottleneck;
-          this.bottleneck = this.newLimiter();
-          await Promise.resolve(old.disconnect(false) as unknown).catch(() => undefined);
+        const client = this.connection.client as RedisClientLike & {
+          set(key: string, value: string, mode: "NX"): Promise<unknown>;
+          get(key: string): Promise<string | null>;
+        };
+        const epochKey = `gladly-api:v2:${this.options.id}:epoch`;
+        await client.set(epochKey, Math.random().toString(36).slice(2, 10), "NX");
+        const epoch = (await client.get(epochKey)) ?? "0";
+        if (epoch !== this.epoch) {
+          const old = this.bottleneck as unknown as { _store?: { heartbeat?: ReturnType<typeof setInterval> } } | undefined;
+          this.epoch = epoch;
+          this.bottleneck = this.newLimiter(epoch);
+          // Not old.disconnect(): it unsubscribes on the pub/sub connection, which may not be back yet,
+          // and bottleneck leaves that promise unhandled (a process-killing rejection). Only its
+          // heartbeat timer is stopped; its errors are ignored (see newLimiter).
+          clearInterval(old?._store?.heartbeat);
         }
-        await this.bottleneck.ready();
+        await this.bottleneck!.ready();
         // Settings left in Redis by another run must not decide this one's limit.
-        await (this.bottleneck.updateSettings({ maxConcurrent: this.options.perSecond }) as unknown as Promise<void>);
+        await (this.bottleneck!.updateSettings({ maxConcurrent: this.options.perSecond }) as unknown as Promise<void>);
         const first = !this.everUp;
         this.up = this.everUp = true;
         for (const wake of [...this.joinWaiters]) wake();
@@ -202,6 +218,8 @@ export class RedisCluster {
   async acquire(priority: number, signal: AbortSignal | undefined): Promise<Release> {
     await this.connectedOrThrow(signal);
     return new Promise<Release>((resolve, reject) => {
+      // Declared first: fail and onAbort may run before the watchdog below is set.
+      let watchdog: ReturnType<typeof setInterval> | undefined;
       let state: "waiting" | "granted" | "abandoned" = "waiting";
       const leave = (error: unknown) => {
         if (state !== "waiting") return;
@@ -221,7 +239,7 @@ export class RedisCluster {
       this.waiting.add(fail);
       signal?.addEventListener("abort", onAbort, { once: true });
       // A wait in the cluster's queue may be long; a Redis that stopped answering must not make it endless.
-      const watchdog = setInterval(() => {
+      watchdog = setInterval(() => {
         if (state !== "waiting") return clearInterval(watchdog);
         void this.responsive().then((ok) => ok || this.down("redis does not answer"));
       }, WATCHDOG_MS);
@@ -241,7 +259,9 @@ export class RedisCluster {
           });
         });
       // Settles once the slot is freed in Redis (a window after the answer), or has expired there.
-      const scheduled = this.bottleneck
+      const limiter = this.bottleneck;
+      if (!limiter) return leave(new ClusterDownError("not joined to redis yet"));
+      const scheduled = limiter
         .schedule({ priority, expiration: this.options.expirationMs }, job)
         .catch((error: unknown) => leave(new ClusterDownError(error instanceof Error ? error.message : String(error))));
       this.holding.add(scheduled);
@@ -278,6 +298,7 @@ export class RedisCluster {
     // (Jobs still queued were failed above and hand their slot straight back if granted.)
     await Promise.race([Promise.all(this.holding), new Promise((resolve) => setTimeout(resolve, this.options.windowMs * 3).unref?.())]);
     // Both clients were made here (a caller's client is only duplicated), so both are closed here.
+    // The last limiter's heartbeat too: disconnect clears those of the limiters it still knows.
     await this.connection.disconnect(false);
   }
 }

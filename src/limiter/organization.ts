@@ -125,18 +125,7 @@ export class OrganizationLimiter implements GladlyLimiter {
         releases.push(await this.reportsAtOnce.acquire({ priority, signal, maxWaitMs }));
         releases.push(await this.reportsPerMinute.acquire({ priority, signal, maxWaitMs }));
       }
-      releases.push(this.requests.tryAcquire() ?? (await this.requests.acquire({ priority, signal, maxWaitMs })));
-      if (this.cluster && (this.cluster.connected || !this.fallback)) {
-        try {
-          releases.push(await this.cluster.acquire(priority, signal));
-        } catch (error) {
-          if (!(error instanceof ClusterDownError)) throw error;
-          if (this.failWithoutRedis) throw new LimiterUnavailableError(error.message);
-          // Paced locally at this process's share until Redis is back.
-          if (!this.fallback) this.redisChanged(false, error.message);
-          releases.push(...(await this.fallbackSlot(releases.pop()!, priority, signal, maxWaitMs)));
-        }
-      }
+      releases.push(await this.requestSlots(priority, signal, maxWaitMs));
     } catch (error) {
       // Nothing was sent: every slot taken for it frees at once.
       releaseAll(true);
@@ -145,14 +134,39 @@ export class OrganizationLimiter implements GladlyLimiter {
     return releaseAll;
   }
 
-  /** The slot taken under the full limit may exceed the local share: it is given back and taken again under the share. */
-  private async fallbackSlot(taken: Release, priority: number, signal: AbortSignal | undefined, maxWaitMs: number | undefined): Promise<Release[]> {
-    taken(true);
-    return [await this.requests.acquire({ priority, signal, maxWaitMs })];
+  /**
+   * A slot of the requests/second budget, and with Redis one of the cluster's too. Whether the
+   * cluster is asked is decided each time a local slot is had: a request that waited locally while
+   * Redis was down goes through the cluster if it came back meanwhile. A slot taken under the full
+   * limit that turns out to need the local share is handed back unused and taken again.
+   */
+  private async requestSlots(priority: number, signal: AbortSignal | undefined, maxWaitMs: number | undefined): Promise<Release> {
+    for (;;) {
+      const local = this.requests.tryAcquire() ?? (await this.requests.acquire({ priority, signal, maxWaitMs }));
+      if (!this.cluster || (this.fallback && !this.cluster.connected)) return local;
+      try {
+        const shared = await this.cluster.acquire(priority, signal);
+        return (unsent) => {
+          local(unsent);
+          shared(unsent);
+        };
+      } catch (error) {
+        local(true);
+        if (!(error instanceof ClusterDownError)) throw error;
+        if (this.failWithoutRedis) throw new LimiterUnavailableError(error.message);
+        // Paced locally at this process's share until Redis is back.
+        if (!this.fallback) this.redisChanged(false, error.message);
+      }
+    }
   }
 
-  observe({ status, limit, remaining, retryAfterMs, sentAt }: LimitObservation): void {
+  observe(observation: LimitObservation): void {
+    this.learn(observation);
+    // Only now, with the share known, may the requests held back behind the first one go.
     this.requests.endProbe();
+  }
+
+  private learn({ status, limit, remaining, retryAfterMs, sentAt }: LimitObservation): void {
     const ours = () => (sentAt === undefined ? this.requests.inUse : this.requests.countedSince(sentAt, SECOND));
     if (status === 429) {
       this.requests.pauseFor(retryAfterMs ?? 1000);
