@@ -1,6 +1,7 @@
 /** Observability: every hook is optional, called synchronously, and must not throw. */
 import { reportedUrl } from "./errors.ts";
 
+/** What every hook learns of the request it reports: method, URL (never credentials) and attempt. */
 export interface RequestInfo {
   /** The HTTP method, e.g. `GET`. */
   method: string;
