@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { freePort } from "../test/helpers/ports.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,17 +39,6 @@ interface CheckEnv {
 }
 
 type CheckResult = { passed: string[] } | { error: string };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Packs the package (after building it, unless told not to) and installs it into `app`. */
 async function installTarball(work: string, app: string, rebuild: boolean): Promise<string> {

@@ -1,9 +1,9 @@
 /** Sharing one organization's budget across processes through a real redis-server. */
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GladlyLimiterError, createGladlyClient } from "../src/index.ts";
 import { OrganizationLimiter } from "../src/limiter/organization.ts";
 import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
+import { freePort } from "./helpers/ports.ts";
 import { type RedisServer, startRedis } from "./helpers/redis.ts";
 import { requireService } from "./helpers/services.ts";
 
@@ -18,15 +18,6 @@ afterAll(async () => {
   await fake?.close();
   await redis?.stop();
 });
-
-/** A loopback port where nothing listens. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe.skipIf(!requireService("redis-server", "test/redis.test.ts"))("rateLimit.redis", () => {
   it("two limiters (as two processes would) share one budget: no 429, and neither takes it alone", async () => {
@@ -55,7 +46,7 @@ describe.skipIf(!requireService("redis-server", "test/redis.test.ts"))("rateLimi
   });
 
   it("redis where nothing listens: the call settles, paced locally, and the hooks say why", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const events: string[] = [];
     const gladly = createGladlyClient({
       ...fake.clientOptions(),
@@ -72,7 +63,7 @@ describe.skipIf(!requireService("redis-server", "test/redis.test.ts"))("rateLimi
   }, 15_000);
 
   it('with redisFallback: "fail", an unreachable redis fails the call with GladlyLimiterError, sending nothing', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const gladly = createGladlyClient({
       ...fake.clientOptions(),
       timeout: 3_000,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./ports.ts";
 import { serviceCommand } from "./services.ts";
 
 export interface RedisServer {
@@ -11,17 +11,6 @@ export interface RedisServer {
   freeze(): void;
   /** Lets a frozen server go on (SIGCONT). */
   thaw(): void;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A real redis-server on 127.0.0.1 and a free port, with nothing persisted. `.ci/run` installs it. */
