@@ -11,9 +11,14 @@ import { build } from "esbuild";
 const BUDGET = 5 * 1024;
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-export async function bundlePublicAnswers(minify = true): Promise<string> {
+export function bundlePublicAnswers(minify = true): Promise<string> {
+  return bundleForBrowser("src/public-answers.ts", minify);
+}
+
+/** One entry (a path from the repository root) with everything it imports, as a browser or Workers bundler builds it. */
+export async function bundleForBrowser(entry: string, minify = false): Promise<string> {
   const result = await build({
-    entryPoints: [`${root}src/public-answers.ts`],
+    entryPoints: [`${root}${entry}`],
     bundle: true,
     minify,
     format: "esm",

@@ -3,24 +3,8 @@
  * they bundle for the browser platform (Cloudflare Workers, browsers) as esbuild and wrangler do.
  * Only the file-saving helpers reach for node:fs/promises and node:path, lazily, at run time.
  */
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-
-async function bundle(entry: string): Promise<string> {
-  const result = await build({
-    entryPoints: [`${root}${entry}`],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  return result.outputFiles[0]!.text;
-}
+import { bundleForBrowser as bundle } from "../scripts/size.ts";
 
 describe("runtime-neutral entries", () => {
   it.each(["src/index.ts", "src/webhooks.ts", "src/public-answers.ts"])(
