@@ -90,27 +90,47 @@ async function throughput(total: number, concurrency: number, call: () => Promis
   return performance.now() - started;
 }
 
-/** 20,000 requests at concurrency 16, limiting off: middleware, error mapping, retry bookkeeping. */
+/** 45,000 requests at concurrency 16, limiting off: middleware, error mapping, retry bookkeeping. */
 async function overhead(url: string): Promise<void> {
-  log("overhead: 20,000 requests at concurrency 16, limiting disabled");
+  log("overhead: 9 rounds of 5,000 requests at concurrency 16, limiting disabled");
   // The baselines send the same credentials, as they must to call Gladly at all.
   const authorization = `Basic ${Buffer.from(`${creds.agentEmail}:${creds.apiToken}`).toString("base64")}`;
   const plain = createClient<paths>({ baseUrl: `${url}/api/v1`, headers: { Authorization: authorization } });
   const full = createGladlyClient({ baseUrl: url, ...creds, rateLimit: false });
   const calls = {
     raw: async () => (await fetch(`${url}/api/v1/customer-profiles/c1`, { headers: { Authorization: authorization } })).json(),
+    // What hand-written code pays for any timeout that aborts the request, as the client's does.
+    rawWithTimeout: async () =>
+      (await fetch(`${url}/api/v1/customer-profiles/c1`, { headers: { Authorization: authorization }, signal: AbortSignal.timeout(30_000) })).json(),
     openapiFetch: () => plain.GET("/customer-profiles/{customerId}", { params: { path: { customerId: "c1" } } }),
     full: () => full.customers.getCustomer({ customerId: "c1" }),
   };
   for (const call of Object.values(calls)) await throughput(2000, 16, call);
-  const best = { raw: Infinity, openapiFetch: Infinity, full: Infinity };
-  // Three alternating rounds; the best of each is the least disturbed by the machine.
-  for (let i = 0; i < 3; i++) {
-    for (const name of ["raw", "openapiFetch", "full"] as const) best[name] = Math.min(best[name], await throughput(20_000, 16, calls[name]));
+  // Nine rounds of 5,000 requests each, the four in a rotating order; a ratio is taken within a
+  // round (so a slow spell of this shared machine slows both sides of it) and the median round is
+  // reported: one disturbed round cannot decide the figure either way.
+  const ratios = { raw: [] as number[], rawWithTimeout: [] as number[], openapiFetch: [] as number[], signal: [] as number[] };
+  const fullTimes: number[] = [];
+  const order = ["raw", "rawWithTimeout", "openapiFetch", "full"] as const;
+  for (let round = 0; round < 9; round++) {
+    const took: Partial<Record<(typeof order)[number], number>> = {};
+    for (let i = 0; i < order.length; i++) {
+      const name = order[(round + i) % order.length]!;
+      took[name] = await throughput(5_000, 16, calls[name]);
+    }
+    ratios.raw.push(took.full! / took.raw!);
+    ratios.rawWithTimeout.push(took.full! / took.rawWithTimeout!);
+    ratios.openapiFetch.push(took.full! / took.openapiFetch!);
+    ratios.signal.push(took.rawWithTimeout! / took.raw!);
+    fullTimes.push(took.full!);
   }
-  metrics.overhead_vs_openapi_fetch = round(best.full / best.openapiFetch);
-  metrics.overhead_vs_raw_fetch = round(best.full / best.raw);
-  metrics.requests_per_second_full_client = Math.round(20_000 / (best.full / 1000));
+  metrics.overhead_vs_openapi_fetch = round(percentile(ratios.openapiFetch, 50));
+  metrics.overhead_vs_raw_fetch = round(percentile(ratios.raw, 50));
+  // No target: context for the figure above (an AbortSignal costs Node 20's fetch about a third
+  // of a loopback round trip; the client's timeout needs one to abort a request that overruns).
+  metrics.overhead_vs_raw_fetch_with_timeout = round(percentile(ratios.rawWithTimeout, 50));
+  metrics.raw_fetch_timeout_signal_cost = round(percentile(ratios.signal, 50));
+  metrics.requests_per_second_full_client = Math.round(5_000 / (percentile(fullTimes, 50) / 1000));
   targets.overhead_vs_openapi_fetch = "<= 1.10";
   targets.overhead_vs_raw_fetch = "<= 1.25";
 }
