@@ -10,6 +10,7 @@ const library = {
   "public-answers": "src/public-answers.ts",
   webhooks: "src/webhooks.ts",
   mcp: "src/mcp.ts",
+  bulk: "src/bulk/index.ts",
 };
 
 /**

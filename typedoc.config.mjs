@@ -8,7 +8,7 @@ import { OptionDefaults } from "typedoc";
 /** @type {Partial<import("typedoc").TypeDocOptions>} */
 export default {
   // The package's entry points, as package.json "exports" names them.
-  entryPoints: ["src/index.ts", "src/public-answers.ts", "src/webhooks.ts", "src/testing/index.ts", "src/mcp.ts"],
+  entryPoints: ["src/index.ts", "src/public-answers.ts", "src/webhooks.ts", "src/testing/index.ts", "src/mcp.ts", "src/bulk/index.ts"],
   out: "api-docs",
   // The README is the guide, read on GitHub and npm; it links into the repository (folders TypeDoc
   // cannot copy). The reference starts from the entry points' module comments.

@@ -84,6 +84,11 @@ export interface CallOptions {
   priority?: Priority;
   /** @internal False to hand back a redirect instead of following it (attachment links). */
   followRedirects?: boolean;
+  /**
+   * @internal The body's id may have been sent by an earlier run (a bulk job's derived id): a 409
+   * about that id alone is that earlier create, read back, even on the first attempt of this run.
+   */
+  idMayExist?: boolean;
 }
 
 /** What a call with `{ raw: true }` resolves to: the data and the HTTP response it came from. */
@@ -260,8 +265,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * it, so the resource is read back instead of reporting a false conflict. A conflict on anything
  * else (an email already taken) is real.
  */
-function createdByEarlierAttempt(op: OperationEntry, args: Record<string, unknown>, answer: Answer, errors: GladlyErrorDetail[]): boolean {
-  if (answer.response.status !== 409 || !op.createdResource || (answer.attempts ?? 1) < 2) return false;
+function createdByEarlierAttempt(op: OperationEntry, args: Record<string, unknown>, answer: Answer, errors: GladlyErrorDetail[], options: CallOptions): boolean {
+  if (answer.response.status !== 409 || !op.createdResource || ((answer.attempts ?? 1) < 2 && !options.idMayExist)) return false;
   if (!isPlainObject(args.body) || typeof args.body.id !== "string") return false;
   return errors.length > 0 && errors.every((e) => e.attr === "id" || (e.attr === undefined && e.code === "taken"));
 }
@@ -347,7 +352,7 @@ async function send(
   }
   const url = reported();
   const errorBody = withoutQueryValues(answer.body.kind === "error" ? answer.body.value : undefined, response.url, url);
-  if (createdByEarlierAttempt(op, args, answer, parseErrorDetails(errorBody))) return readBack(ctx, op, args, options);
+  if (createdByEarlierAttempt(op, args, answer, parseErrorDetails(errorBody), options)) return readBack(ctx, op, args, options);
   if (response.status === 301 && op.pathParams.includes("customerId")) {
     const newCustomerId = mergedCustomerId(errorBody, response);
     if (newCustomerId && newCustomerId !== args.customerId) {

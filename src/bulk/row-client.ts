@@ -1,0 +1,70 @@
+/**
+ * The client a row's function calls through: the job's client, with the job's priority and
+ * signal on every call, creates under ids derived from the job and the row, and a journal entry
+ * written before any call that is not safe to send twice.
+ */
+import type { OperationEntry } from "../../generated/operations.ts";
+import type { GladlyClient } from "../client.ts";
+import type { CallOptions } from "../operations.ts";
+import type { Priority } from "../pipeline/request.ts";
+import { operationIsIdempotent } from "../pipeline/retry.ts";
+import { deriveId } from "./ids.ts";
+
+export interface RowScope {
+  jobId: string;
+  key: string;
+  priority: Priority;
+  signal: AbortSignal | undefined;
+  /** Called before a call that is not safe to repeat is sent. */
+  beforeUnsafeCall(operation: OperationEntry): void;
+}
+
+type Method = ((args?: Record<string, unknown>, options?: CallOptions) => Promise<unknown>) & { operation?: OperationEntry };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Wraps every operation method of `client`'s groups for one row; anything else passes through. */
+export function rowClient(client: GladlyClient, scope: RowScope): GladlyClient {
+  // The nth create of an operation within a row gets the nth derived id: a row that creates two
+  // tasks creates the same two on every run.
+  const creates = new Map<string, number>();
+  const wrapMethod = (method: Method, op: OperationEntry): Method =>
+    Object.assign(
+      async (args: Record<string, unknown> = {}, options: CallOptions = {}) => {
+        let callArgs = args;
+        let idMayExist = false;
+        if (op.createdResource && isPlainObject(args.body)) {
+          const n = (creates.get(op.operationId) ?? 0) + 1;
+          creates.set(op.operationId, n);
+          if (args.body.id === undefined) {
+            callArgs = { ...args, body: { ...args.body, id: await deriveId(scope.jobId, scope.key, `${op.operationId}#${n}`) } };
+            idMayExist = true;
+          }
+        }
+        if (!operationIsIdempotent(op) && !idMayExist) scope.beforeUnsafeCall(op);
+        return method(callArgs, { priority: scope.priority, ...(scope.signal ? { signal: scope.signal } : {}), ...options, ...(idMayExist ? { idMayExist } : {}) });
+      },
+      { operation: op },
+    );
+  const groups = new Map<PropertyKey, unknown>();
+  return new Proxy(client, {
+    get(target, name, receiver) {
+      const group = Reflect.get(target, name, receiver) as unknown;
+      if (typeof group !== "object" || group === null || name === "rateLimit") return group;
+      if (!groups.has(name)) {
+        groups.set(
+          name,
+          new Proxy(group, {
+            get(groupTarget, methodName, groupReceiver) {
+              const value = Reflect.get(groupTarget, methodName, groupReceiver) as Method | undefined;
+              return typeof value === "function" && value.operation ? wrapMethod(value, value.operation) : value;
+            },
+          }),
+        );
+      }
+      return groups.get(name);
+    },
+  });
+}
