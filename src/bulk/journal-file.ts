@@ -39,7 +39,7 @@ function* lines(fd: number): Generator<{ text: string; end: number }> {
  * A journal in a file (created when missing). Running a job again with the same file skips the
  * rows it records as done, and creates again under the same derived ids.
  *
- * @throws {@link GladlyInputError} (when opened) if the file is not a journal, or is one of another job.
+ * @throws GladlyInputError (from `gladly-api`, when opened) if the file is not a journal, or is one of another job.
  */
 export function fileJournal(path: string): BulkJournal {
   return {

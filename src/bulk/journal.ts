@@ -47,11 +47,13 @@ export interface OpenJournal {
   stateOf(key: string): JournalEntry["status"] | undefined;
   /** Records an entry; it is kept (survives the process being killed) once this returns. */
   record(entry: JournalEntry): void;
+  /** Releases the journal (closes its file) at the end of the run. */
   close(): Promise<void>;
 }
 
 /** A place to keep a job's journal: a file ({@link fileJournal}), memory, or the caller's own store. */
 export interface BulkJournal {
+  /** Opens the journal for a run; a journal already started keeps its own job id. */
   open(proposedJobId: string, meta: JobMeta): Promise<OpenJournal>;
 }
 

@@ -25,6 +25,7 @@ export interface RowContext {
   signal: AbortSignal | undefined;
 }
 
+/** What {@link runBulk} runs: the rows, what to do with each, and how to keep track. */
 export interface BulkOptions<Row> {
   /** The client to send with; its organization's rate limit paces the job. */
   client: GladlyClient;
@@ -63,12 +64,17 @@ export type RowResult<Row> = {
   | { status: "failed"; error: BulkErrorInfo }
 );
 
+/** The counts of a finished (or stopped) run. */
 export interface BulkSummary {
+  /** The job's id (from the journal when it had one): derived ids come from it. */
   jobId: string;
-  /** Rows read from the input. */
+  /** Rows read from the input (rows a stop left unfinished are not counted). */
   total: number;
+  /** Rows whose calls all succeeded in this run. */
   done: number;
+  /** Rows the journal had as done by an earlier run. */
   skipped: number;
+  /** Rows that failed (their errors are in the results and the journal). */
   failed: number;
   /** True when the job was stopped by its signal before every row was read. */
   stopped: boolean;
@@ -111,7 +117,7 @@ const UNCERTAIN: BulkErrorInfo = {
  * the earlier create. A call that cannot be made safe that way (a note, a reply, an email) is
  * journaled before it is sent, and a row a crash left there is reported, not sent again.
  *
- * @throws {@link GladlyInputError} (when iterated) for bad options or a journal of another job.
+ * @throws GladlyInputError (from `gladly-api`) for bad options; when iterated, for a journal of another job.
  */
 export function runBulk<Row>(options: BulkOptions<Row>): BulkRun<Row> {
   const concurrency = options.concurrency ?? 10;
