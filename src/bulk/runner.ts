@@ -194,14 +194,13 @@ async function* execute<Row>(options: BulkOptions<Row>, concurrency: number, sum
           yield { key, index, row, status: "failed", error: UNCERTAIN };
           continue;
         }
-        const at = index;
-        inFlight.set(
-          at,
-          runRow(options, journal, row, key, at).finally(() => inFlight.delete(at)),
-        );
+        // Kept until its outcome is taken below, not dropped as it settles: a row that finishes
+        // while the next one is read (a CSV stream) would otherwise never be yielded or counted.
+        inFlight.set(index, runRow(options, journal, row, key, index));
       }
       if (inFlight.size === 0) break;
       const result = await Promise.race(inFlight.values());
+      inFlight.delete(result.index);
       if (result.status === "failed" && result.error.name === "GladlyAbortError" && signal?.aborted) {
         // Stopped mid-row: left unrecorded, so the next run does it.
         summary.stopped = true;

@@ -1,5 +1,5 @@
 import type { AnswerContent } from "../../../generated/types.ts";
-import { invalid, notFound, taken } from "../http-error.ts";
+import { FakeHttpError, invalid, notFound, taken } from "../http-error.ts";
 import type { FakeState, ManagedAnswer } from "../state.ts";
 import { type Handlers, json, noContent } from "./types.ts";
 
@@ -28,12 +28,19 @@ function publicAnswers(state: FakeState, query: Record<string, unknown>) {
   return found;
 }
 
+/** Gladly keeps answer names unique: a create answers 409 and an update 400 (as its spec shows), both `{attr: "name", code: "taken"}`. */
+function checkNameFree(state: FakeState, name: string, status: 400 | 409, self?: string): void {
+  for (const answer of state.answers.values())
+    if (answer.name === name && answer.id !== self) throw new FakeHttpError(status, [{ attr: "name", code: "taken", detail: "duplicate answer name" }]);
+}
+
 const text = (html: string) => html.replace(/<[^>]*>/g, " ").toLowerCase();
 
 export const answerHandlers: Handlers = {
   addAnswer({ state, body }) {
     if (body.id !== undefined && state.answers.has(body.id)) throw taken("id", body.id);
     if (!body.name) throw invalid("name", "name cannot be blank", "blank");
+    checkNameFree(state, body.name, 409);
     for (const id of body.audienceIds ?? []) if (!state.audiences.has(id)) throw invalid("audienceIds", `audience ${id} does not exist`);
     const now = state.now();
     const answer: ManagedAnswer = {
@@ -55,6 +62,7 @@ export const answerHandlers: Handlers = {
 
   updateAnswer({ state, params, body }) {
     const answer = requireAnswer(state, params.answerId!);
+    if (body.name !== undefined) checkNameFree(state, body.name, 400, answer.id);
     Object.assign(answer, body, { updatedAt: state.now() });
     return noContent();
   },

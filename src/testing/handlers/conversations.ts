@@ -59,6 +59,9 @@ export const conversationHandlers: Handlers = {
   patchConversation({ state, params, body }) {
     const conversation = requireConversation(state, params.conversationId!);
     const context = { conversationId: conversation.id, customerId: conversation.customerId };
+    // Gladly's documented 400: a closed conversation keeps its assignee unless this same update reopens it.
+    if (body.assignee && conversation.status === "CLOSED" && body.status?.value !== "OPEN")
+      throw new FakeHttpError(400, [{ code: "invalid_state", detail: "closed conversation cannot be reassigned" }]);
     if (body.assignee) {
       if (!state.inboxes.has(body.assignee.inboxId)) throw notFound("inbox", body.assignee.inboxId, "assignee.inboxId");
       if (body.assignee.agentId && !state.agents.has(body.assignee.agentId)) throw notFound("agent", body.assignee.agentId, "assignee.agentId");
