@@ -32,7 +32,8 @@ export interface GladlyClientOptions {
   userAgent?: string;
   /**
    * When Gladly answers 301 because a customer was merged, repeat the call for the surviving
-   * customer (default), or throw GladlyCustomerMergedError carrying its id (`false`).
+   * customer (default), or throw GladlyCustomerMergedError carrying its id (`false`). A delete
+   * always throws: deleting the surviving customer would delete what was merged into it.
    */
   followMergedCustomers?: boolean;
   /**

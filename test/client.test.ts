@@ -271,6 +271,19 @@ describe("merged customers (301)", () => {
     await expect(client().conversations.createCustomerItem({ customerId: "old-id", body })).resolves.toEqual({ id: "item-1", echoed: body });
   });
 
+  it("are not followed by a delete, which would delete the surviving customer", async () => {
+    let survivorDeleted = false;
+    routes.set("DELETE /api/v1/customer-profiles/old-id", (_req, res) => moved(res));
+    routes.set("DELETE /api/v1/customer-profiles/new-id", (_req, res) => {
+      survivorDeleted = true;
+      res.writeHead(204).end();
+    });
+    const error = await caught(client().customers.deleteCustomer({ customerId: "old-id" }));
+    expect(error).toBeInstanceOf(GladlyCustomerMergedError);
+    expect((error as GladlyCustomerMergedError).newCustomerId).toBe("new-id");
+    expect(survivorDeleted).toBe(false);
+  });
+
   it("surface the surviving id when following is off", async () => {
     const error = await caught(client({ followMergedCustomers: false }).customers.getCustomer({ customerId: "old-id" }));
     expect(error).toBeInstanceOf(GladlyCustomerMergedError);

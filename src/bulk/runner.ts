@@ -19,6 +19,8 @@ export interface RowContext {
   gladly: GladlyClient;
   /** The row's key (see {@link BulkOptions.key}). */
   key: string;
+  /** The job's id: with the key, what derived ids come from (see `deriveId`). */
+  jobId: string;
   /** The row's position in the input, from 1. */
   index: number;
   /** Aborts when the job is stopped. */
@@ -229,7 +231,7 @@ async function runRow<Row>(options: BulkOptions<Row>, journal: OpenJournal, row:
     beforeUnsafeCall: (op) => journal.record({ key, status: "sending", operation: op.operationId }),
   });
   try {
-    const result = await options.run(row, { gladly, key, index, signal: options.signal });
+    const result = await options.run(row, { gladly, key, jobId: journal.jobId, index, signal: options.signal });
     journal.record({ key, status: "done", ...(small(result) ? { result } : {}) });
     return { key, index, row, status: "done", result };
   } catch (error) {
