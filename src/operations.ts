@@ -364,7 +364,8 @@ async function send(
     if (newCustomerId && newCustomerId !== args.customerId) {
       // A delete is never re-aimed: deleting the customer a profile was merged into would delete
       // everything merged into it, which is not what the caller named.
-      if (ctx.followMergedCustomers && op.method !== "DELETE" && hops < MAX_MERGE_HOPS) return send(ctx, op, { ...args, customerId: newCustomerId }, options, read, hops + 1);
+      if (ctx.followMergedCustomers && op.method !== "DELETE" && hops < MAX_MERGE_HOPS)
+        return send(ctx, op, { ...args, customerId: newCustomerId }, options, read, hops + 1);
       throw new GladlyCustomerMergedError(`customer ${String(args.customerId)} was merged into ${newCustomerId}`, {
         status: 301,
         method: op.method,
