@@ -1589,7 +1589,7 @@ export interface components {
                  * @default false
                  * @example false
                  */
-                primary: boolean;
+                primary?: boolean;
             }[];
             /**
              * phone numbers
@@ -1617,12 +1617,12 @@ export interface components {
                  *     If NOT set, the original must contian an E.164 number or it will be interpreted as a US number.
                  * @default US
                  */
-                regionCode: string;
+                regionCode?: string;
                 /**
                  * @description marks the customer's preferred phone.
                  * @default false
                  */
-                primary: boolean;
+                primary?: boolean;
                 /**
                  * @description Enables sending SMS to a customer.
                  * @example OFF
@@ -1734,7 +1734,7 @@ export interface components {
              * @default false
              * @example false
              */
-            enabled: boolean;
+            enabled?: boolean;
             /**
              * Format: RFC3339
              * @description time the webhook was disabled due to our retry limit
@@ -2086,7 +2086,7 @@ export interface components {
              *       "topics.jsonl"
              *     ]
              */
-            files: string[];
+            files?: string[];
         };
         /** Inbox */
         Inbox: {
@@ -2424,7 +2424,7 @@ export interface components {
              * @default false
              * @example true
              */
-            expandByDefault: boolean;
+            expandByDefault?: boolean;
             /**
              * Format: RFC3339 with millis
              * @description Time when this activity occurred. Will determine where in the customer timeline this item appears. Limited to events no older than 1 year. Note if this value is not set, it will be ommitted from the GET Item API call, and ordering on the timeline will default to the `receivedAt` time (i.e.: `current_time`).

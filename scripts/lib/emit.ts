@@ -15,6 +15,10 @@ const banner = (source: SourceInfo) =>
 export async function emitSchema(spec: Spec, source: SourceInfo): Promise<string> {
   const ast = await openapiTS(structuredClone(spec) as unknown as Parameters<typeof openapiTS>[0], {
     emptyObjectsUnknown: true,
+    // A default is what Gladly assumes when a property is left out of a request, not a promise
+    // that it is sent: with openapi-typescript's default (true) every request had to spell out
+    // emails[].primary, phones[].regionCode, …, which the spec does not require.
+    defaultNonNullable: false,
     silent: true,
   });
   return `${banner(source)}\n${documentSchema(astToString(ast))}`;

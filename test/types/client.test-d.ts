@@ -22,6 +22,13 @@ describe("grouped methods", () => {
     expectTypeOf(gladly.customers.deleteCustomer({ customerId: "c" })).resolves.toEqualTypeOf<undefined>();
   });
 
+  it("require in a request only what the spec requires, not what has a default", () => {
+    // emails[].primary and phones[].regionCode have defaults Gladly applies when they are left out.
+    expectTypeOf(
+      gladly.customers.createCustomer({ body: { name: "Ann", emails: [{ original: "ann@example.com" }], phones: [{ original: "+14155550100" }] } }),
+    ).resolves.toEqualTypeOf<string>();
+  });
+
   it("give { data, response } with raw: true", () => {
     expectTypeOf(gladly.customers.getCustomer({ customerId: "c1" }, { raw: true })).resolves.toEqualTypeOf<RawResult<Customer>>();
     expectTypeOf(gladly.organization.getOrganization(undefined, { raw: true }))
