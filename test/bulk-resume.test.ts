@@ -15,9 +15,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deriveId } from "../src/bulk/index.ts";
-import { type Fault, type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
+import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
 import { type JobConfig, customerRow } from "./helpers/bulk-job.ts";
-import { readJournal, runJob } from "./helpers/bulk-kill.ts";
+import { createFaults, readJournal, runJob } from "./helpers/bulk-kill.ts";
 
 const ROWS = 2000;
 let dir: string;
@@ -31,13 +31,6 @@ afterEach(async () => {
   fake = undefined;
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Faults on the create route, each `share` of all creates: `probability` is conditional on the ones before not applying. */
-function createFaults(total: number): Fault[] {
-  const mix: Fault[] = [{ status: 500 }, { status: 429, retryAfter: 1 }, { resetConnection: "before" }, { resetConnection: "after" }];
-  const share = total / mix.length;
-  return mix.map((fault, i) => ({ ...fault, match: { operationId: "createCustomer" }, times: Infinity, probability: share / (1 - share * i) }));
-}
 
 describe("a bulk job killed with SIGKILL and run again on its journal", () => {
   it("creates each of 2,000 customers exactly once, under its derived id, with 10 % of creates faulted", { timeout: 300_000 }, async () => {

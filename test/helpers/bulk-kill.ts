@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { Fault } from "../../src/testing/index.ts";
 import type { JobConfig, JobReport } from "./bulk-job.ts";
 
 const SCRIPT = fileURLToPath(new URL("./bulk-job.ts", import.meta.url));
@@ -70,4 +71,16 @@ export function runJob(config: JobConfig, killWhen?: (journal: JournalRead | und
       }
     });
   });
+}
+
+/**
+ * Faults on the create route, `total` of all creates in equal shares: a 500 (not retried: it may
+ * have been processed), a 429 with Retry-After, a reset before Gladly processed the request and
+ * one after (processed, unanswered: the retry meets a 409 on its id and reads the customer back).
+ * Each `probability` is conditional on the faults before it not applying.
+ */
+export function createFaults(total: number): Fault[] {
+  const mix: Fault[] = [{ status: 500 }, { status: 429, retryAfter: 1 }, { resetConnection: "before" }, { resetConnection: "after" }];
+  const share = total / mix.length;
+  return mix.map((fault, i) => ({ ...fault, match: { operationId: "createCustomer" }, times: Infinity, probability: share / (1 - share * i) }));
 }
