@@ -360,3 +360,64 @@ describe("runBulk's flow", () => {
     expect(byKey(again)).toEqual({ a: "done", b: "done" });
   });
 });
+
+describe("runBulk and calls not safe to repeat", () => {
+  const noteJob = (journal: BulkJournal, conversationId: string) =>
+    runBulk({
+      client,
+      rows: [conversationId],
+      journal,
+      job: "conversations.addNoteToConversation",
+      run: (id, ctx) => ctx.gladly.conversations.addNoteToConversation({ conversationId: id, body: { content: { body: "bulk note" } } }),
+    });
+  const notesOf = (conversationId: string) =>
+    [...fake.state.items.values()].filter((item) => item.conversationId === conversationId && (item.content as { type: string }).type === "CONVERSATION_NOTE");
+  const conversation = () => fake.state.openConversation(fake.state.createCustomer({ name: "Noted" }).id).id;
+
+  it("reports a note whose connection broke after sending as uncertain, on this run and the next, and never sends it again", async () => {
+    const id = conversation();
+    const journal = memoryJournal();
+    fake.inject({ match: { operationId: "addNoteToConversation" }, resetConnection: "after" });
+    const [first] = await collect(noteJob(journal, id));
+    expect(first).toMatchObject({ status: "failed", error: { name: "GladlyBulkUncertainError" } });
+    expect(notesOf(id)).toHaveLength(1);
+    const [second] = await collect(noteJob(journal, id));
+    expect(second).toMatchObject({ status: "failed", error: { name: "GladlyBulkUncertainError" } });
+    expect(notesOf(id)).toHaveLength(1);
+  });
+
+  it("tries a note again on the next run when Gladly refused it (a 4xx: nothing was added)", async () => {
+    const id = conversation();
+    const journal = memoryJournal();
+    fake.inject({ match: { operationId: "addNoteToConversation" }, status: 422 });
+    const [first] = await collect(noteJob(journal, id));
+    expect(first).toMatchObject({ status: "failed", error: { status: 422 } });
+    expect(notesOf(id)).toHaveLength(0);
+    const [second] = await collect(noteJob(journal, id));
+    expect(second).toMatchObject({ status: "done" });
+    expect(notesOf(id)).toHaveLength(1);
+  });
+
+  it("does not send a row's note again when a later call of the row failed", async () => {
+    const id = conversation();
+    const journal = memoryJournal();
+    let failAfterNote = true;
+    const job = () =>
+      runBulk({
+        client,
+        rows: [id],
+        journal,
+        run: async (conversationId, ctx) => {
+          await ctx.gladly.conversations.addNoteToConversation({ conversationId, body: { content: { body: "then fail" } } });
+          if (failAfterNote) throw new Error("the next step failed");
+        },
+      });
+    const [first] = await collect(job());
+    expect(first).toMatchObject({ status: "failed", error: { name: "GladlyBulkUncertainError" } });
+    expect((first as { error: { message: string } }).error.message).toContain("the next step failed");
+    failAfterNote = false;
+    const [second] = await collect(job());
+    expect(second).toMatchObject({ status: "failed", error: { name: "GladlyBulkUncertainError" } });
+    expect(notesOf(id)).toHaveLength(1);
+  });
+});

@@ -109,7 +109,9 @@ const UNCERTAIN: BulkErrorInfo = {
  * failed ones again. A create is sent under an id derived from the job and the row, so a row
  * whose create reached Gladly just before a crash is not created twice: its 409 is read back as
  * the earlier create. A call that cannot be made safe that way (a note, a reply, an email) is
- * journaled before it is sent, and a row a crash left there is reported, not sent again.
+ * journaled before it is sent, and a row a crash left there, or that failed after such a call
+ * reached Gladly (or may have: a connection broken after sending, a 5xx), is reported as
+ * uncertain, not sent again. A 4xx refusal of such a call is an ordinary failure, tried again.
  *
  * @throws {@link GladlyInputError} (when iterated) for bad options or a journal of another job.
  */
@@ -277,7 +279,12 @@ async function runRow<Row>(options: BulkOptions<Row>, journal: OpenJournal, row:
     priority: options.priority ?? "low",
     signal,
     beforeUnsafeCall: (op) => journal.record({ key, status: "sending", operation: op.operationId }),
+    unsafeCallReached: (op) => {
+      reached ??= op.operationId;
+    },
   });
+  // A call not safe to repeat that reached Gladly (or may have): the row must not be run again.
+  let reached: string | undefined;
   let result: unknown;
   try {
     result = await options.run(row, { gladly, key, index, signal });
@@ -286,6 +293,12 @@ async function runRow<Row>(options: BulkOptions<Row>, journal: OpenJournal, row:
     if (signal?.aborted && (error instanceof GladlyAbortError || error === signal.reason || (error as Error | undefined)?.name === "AbortError"))
       return undefined;
     const info = errorInfo(error);
+    if (reached !== undefined) {
+      // Not recorded as failed (which would run the row again): the journal keeps the row at
+      // `sending`, so the next run reports it as uncertain too.
+      const message = `${reached} may have reached Gladly before the row failed (${info.message}); not sent again: check it, then mark the row done or remove it from the journal`;
+      return { key, index, row, status: "failed", error: { ...info, name: UNCERTAIN.name, message } };
+    }
     journal.record({ key, status: "failed", error: info });
     return { key, index, row, status: "failed", error: info };
   }
