@@ -15,6 +15,7 @@ import { startEmulator, utilization } from "../test/helpers/emulator.ts";
 import { startRedis } from "../test/helpers/redis.ts";
 import { INSTALL_BUDGET, measureInstallSize } from "../scripts/install-size.ts";
 import { bundlePublicAnswers } from "../scripts/size.ts";
+import { bulkDryRunMemory, bulkPace, bulkResume } from "./bulk.ts";
 import { type Scenario, runScenario } from "./limiter-scenarios.ts";
 import { gzipSync } from "node:zlib";
 
@@ -286,6 +287,42 @@ async function ndjson(): Promise<void> {
   targets.ndjson_throughput_ratio = ">= 0.8";
 }
 
+/** Bulk jobs (gladly-api/bulk): pace at 10/s, kill -9 and resume, and the CLI's dry run on a million rows. */
+async function bulk(): Promise<void> {
+  log("bulk: 200 createCustomer rows through runBulk against the emulator at 10/s, loopback");
+  const loopback = await bulkPace(200, { limit: 10 });
+  log("bulk: the same with 100 ms round trips (50 ms ± 50 ms each way)");
+  const latency = await bulkPace(200, { limit: 10, latencyMs: 50, jitterMs: 50 });
+  metrics.bulk_rows_per_second_ratio = loopback.ratio;
+  metrics.bulk_429s = loopback.rejected;
+  metrics.bulk_rows_per_second_ratio_latency_100ms = latency.ratio;
+  metrics.bulk_429s_latency_100ms = latency.rejected;
+  // No target: rows over the whole job, the first second's burst included.
+  metrics.bulk_rows_per_second_end_to_end = loopback.endToEndPerSecond;
+  metrics.bulk_failed_rows = loopback.failed + latency.failed;
+  targets.bulk_rows_per_second_ratio = ">= 0.95";
+  targets.bulk_429s = "0";
+  targets.bulk_rows_per_second_ratio_latency_100ms = ">= 0.84";
+  targets.bulk_429s_latency_100ms = "0";
+  targets.bulk_failed_rows = "0";
+  log("bulk: 2,000 customers with 10 % of creates faulted, SIGKILL at a random point, resumed to the end");
+  const resume = await bulkResume();
+  log(`bulk: killed after ${resume.killedAfter} journal entries, ${resume.resumes} run(s) to the end`);
+  metrics.bulk_resume_duplicates = resume.duplicates;
+  metrics.bulk_resume_missing = resume.missing;
+  targets.bulk_resume_duplicates = "0";
+  targets.bulk_resume_missing = "0";
+  log("bulk: gladly bulk customers createCustomer --dry-run on a 1,000,000-row CSV (builds the package first)");
+  const dryRun = await bulkDryRunMemory();
+  if (!dryRun.available) {
+    log("bulk: skipped: gladly bulk not available");
+    return;
+  }
+  log(`bulk: dry run took ${dryRun.seconds} s, exit code ${dryRun.exitCode}`);
+  metrics.bulk_dry_run_peak_rss_mb = dryRun.peakRssMb;
+  targets.bulk_dry_run_peak_rss_mb = "<= 100";
+}
+
 /** The published package: how large it packs, and how long a cold `import` of it takes. */
 async function packageSize(): Promise<void> {
   log("package: build, pack (dry run), cold import of the built entry");
@@ -338,6 +375,7 @@ async function main(): Promise<void> {
   if (wanted("adaptive")) await adaptive();
   if (wanted("faults")) await faults();
   if (wanted("ndjson")) await ndjson();
+  if (wanted("bulk")) await bulk();
   if (wanted("package")) await packageSize();
 
   const rows = Object.entries(metrics).map(([name, value]) => {

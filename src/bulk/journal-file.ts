@@ -35,6 +35,24 @@ function* lines(fd: number): Generator<{ text: string; end: number }> {
   }
 }
 
+const STATUSES = new Set(["done", "failed", "sending"]);
+
+function isEntry(value: unknown): value is JournalEntry {
+  const entry = value as Partial<JournalEntry> | null;
+  return typeof entry === "object" && entry !== null && typeof entry.key === "string" && STATUSES.has(entry.status as string);
+}
+
+/** Whether a file without a single whole line is the start of a header (a crash while writing it). */
+function tornHeader(fd: number, size: number): boolean {
+  const start = `{"format":${JSON.stringify(FORMAT)}`;
+  // A header is a few hundred bytes; more than that without a newline is something else.
+  if (size > 4096) return false;
+  const bytes = Buffer.alloc(size);
+  readSync(fd, bytes, 0, size, 0);
+  const text = bytes.toString("utf8");
+  return text.startsWith(start) || start.startsWith(text);
+}
+
 /**
  * A journal in a file (created when missing). Running a job again with the same file skips the
  * rows it records as done, and creates again under the same derived ids.
@@ -66,11 +84,15 @@ export function fileJournal(path: string): BulkJournal {
             if ((value as Header | null)?.format !== FORMAT) throw new GladlyInputError("journal", `${path} is not a ${FORMAT}: refusing to write into it`);
             header = value as Header;
             checkSameJob(header, meta, path);
-          } else state.apply(value as JournalEntry);
+          } else if (isEntry(value)) state.apply(value);
+          else throw new GladlyInputError("journal", `${path} is not a ${FORMAT} (the line after byte ${whole} is not a journal entry)`);
           whole = end;
         }
         const size = fstatSync(fd).size;
         if (size > whole) {
+          // Text after the last newline: a line torn by a crash, or (with no header yet) a file
+          // that is not a journal at all, which is not ours to cut.
+          if (!header && !tornHeader(fd, size)) throw new GladlyInputError("journal", `${path} is not a ${FORMAT}: refusing to write into it`);
           // A line torn by a crash: cut it off, so the next entry starts on a line of its own.
           ftruncateSync(fd, whole);
         }

@@ -22,7 +22,7 @@ export interface BulkErrorInfo {
  * - `done`: every call of the row succeeded; `result` is what the row's function returned (when small);
  * - `failed`: the row failed with `error`; it is tried again when the job runs again;
  * - `sending`: a call that is not safe to repeat (a note, a reply, an email) is about to be sent.
- *   A row left in this state by a crash is not sent again: it is reported as uncertain.
+ *   A row left in this state (by a crash, or by failing after such a call reached Gladly or may have) is not sent again: it is reported as uncertain.
  */
 export interface JournalEntry {
   key: string;

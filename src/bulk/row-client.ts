@@ -5,6 +5,7 @@
  */
 import type { OperationEntry } from "../../generated/operations.ts";
 import type { GladlyClient } from "../client.ts";
+import { GladlyError } from "../errors.ts";
 import type { CallOptions } from "../operations.ts";
 import type { Priority } from "../pipeline/request.ts";
 import { operationIsIdempotent } from "../pipeline/retry.ts";
@@ -17,6 +18,21 @@ export interface RowScope {
   signal: AbortSignal | undefined;
   /** Called before a call that is not safe to repeat is sent. */
   beforeUnsafeCall(operation: OperationEntry): void;
+  /** Called when such a call reached Gladly, or may have (it succeeded, or failed in a way that does not say it was refused). */
+  unsafeCallReached(operation: OperationEntry): void;
+}
+
+/** Connection failures where the request provably never left (as the retry layer reads them). */
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+
+/** Whether a failed call may still have taken effect: anything but Gladly's 4xx refusal or a connection that never opened. */
+function mayHaveReached(error: unknown): boolean {
+  if (error instanceof GladlyError && error.status !== undefined && error.status >= 400 && error.status < 500) return false;
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && NOT_SENT.has(code)) return false;
+  }
+  return true;
 }
 
 type Method = ((args?: Record<string, unknown>, options?: CallOptions) => Promise<unknown>) & { operation?: OperationEntry };
@@ -43,13 +59,23 @@ export function rowClient(client: GladlyClient, scope: RowScope): GladlyClient {
             idMayExist = true;
           }
         }
-        if (!operationIsIdempotent(op) && !idMayExist) scope.beforeUnsafeCall(op);
-        return method(callArgs, {
+        const unsafe = !operationIsIdempotent(op) && !idMayExist;
+        if (unsafe) scope.beforeUnsafeCall(op);
+        const call = method(callArgs, {
           priority: scope.priority,
           ...(scope.signal ? { signal: scope.signal } : {}),
           ...options,
           ...(idMayExist ? { idMayExist } : {}),
         });
+        if (!unsafe) return call;
+        try {
+          const result = await call;
+          scope.unsafeCallReached(op);
+          return result;
+        } catch (error) {
+          if (mayHaveReached(error)) scope.unsafeCallReached(op);
+          throw error;
+        }
       },
       { operation: op },
     );

@@ -27,7 +27,6 @@ export interface RowContext {
   signal: AbortSignal | undefined;
 }
 
-/** What {@link runBulk} runs: the rows, what to do with each, and how to keep track. */
 export interface BulkOptions<Row> {
   /** The client to send with; its organization's rate limit paces the job. */
   client: GladlyClient;
@@ -66,17 +65,12 @@ export type RowResult<Row> = {
   | { status: "failed"; error: BulkErrorInfo }
 );
 
-/** The counts of a finished (or stopped) run. */
 export interface BulkSummary {
-  /** The job's id (from the journal when it had one): derived ids come from it. */
   jobId: string;
-  /** Rows read from the input (rows a stop left unfinished are not counted). */
+  /** Rows read from the input. */
   total: number;
-  /** Rows whose calls all succeeded in this run. */
   done: number;
-  /** Rows the journal had as done by an earlier run. */
   skipped: number;
-  /** Rows that failed (their errors are in the results and the journal). */
   failed: number;
   /** True when the job was stopped by its signal before every row was read. */
   stopped: boolean;
@@ -117,9 +111,11 @@ const UNCERTAIN: BulkErrorInfo = {
  * failed ones again. A create is sent under an id derived from the job and the row, so a row
  * whose create reached Gladly just before a crash is not created twice: its 409 is read back as
  * the earlier create. A call that cannot be made safe that way (a note, a reply, an email) is
- * journaled before it is sent, and a row a crash left there is reported, not sent again.
+ * journaled before it is sent, and a row a crash left there, or that failed after such a call
+ * reached Gladly (or may have: a connection broken after sending, a 5xx), is reported as
+ * uncertain, not sent again. A 4xx refusal of such a call is an ordinary failure, tried again.
  *
- * @throws GladlyInputError (from `gladly-api`) for bad options; when iterated, for a journal of another job.
+ * @throws {@link GladlyInputError} (when iterated) for bad options or a journal of another job.
  */
 export function runBulk<Row>(options: BulkOptions<Row>): BulkRun<Row> {
   const concurrency = options.concurrency ?? 10;
@@ -159,86 +155,158 @@ async function* execute<Row>(options: BulkOptions<Row>, concurrency: number, sum
   const keyOf = options.key ?? ((_row: Row, index: number) => String(index));
   const source = (Symbol.asyncIterator in Object(options.rows) ? options.rows : toAsync(options.rows as Iterable<Row>)) as AsyncIterable<Row>;
   const rows = source[Symbol.asyncIterator]();
-  const inFlight = new Map<number, Promise<RowResult<Row>>>();
+  // Rows finish in any order and at any time, also while the next input row is awaited: each
+  // outcome is queued as it comes, and the loop below wakes for an outcome, an input row or an
+  // abort, whichever comes first (a slow input must not hold back the results of rows done).
+  const inFlight = new Set<Promise<void>>();
+  const completed: (RowResult<Row> | undefined)[] = [];
+  let broken: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  let reading = false;
+  let read: { ok: true; next: IteratorResult<Row> } | { ok: false; error: unknown } | undefined;
   let index = 0;
   let exhausted = false;
+  signal?.addEventListener("abort", notify);
   try {
     for (;;) {
-      while (!exhausted && inFlight.size < concurrency) {
-        if (signal?.aborted) {
+      if (broken) throw broken.error;
+      while (completed.length > 0) {
+        const result = completed.shift();
+        if (!result) {
+          // Stopped mid-row: left unrecorded, so the next run does it.
           summary.stopped = true;
-          exhausted = true;
-          break;
+          continue;
         }
-        const next = await rows.next();
-        if (next.done) {
+        summary.total++;
+        if (result.status === "done") summary.done++;
+        else summary.failed++;
+        yield result;
+      }
+      if (!exhausted && signal?.aborted) {
+        summary.stopped = true;
+        exhausted = true;
+      }
+      if (!exhausted && inFlight.size < concurrency && !reading && !read) {
+        reading = true;
+        rows.next().then(
+          (next) => {
+            read = { ok: true, next };
+            reading = false;
+            notify();
+          },
+          (error: unknown) => {
+            read = { ok: false, error };
+            reading = false;
+            notify();
+          },
+        );
+      }
+      if (read && !exhausted) {
+        const got = read;
+        read = undefined;
+        if (!got.ok) throw got.error;
+        if (got.next.done) {
           exhausted = true;
-          break;
+          continue;
         }
         index++;
-        summary.total++;
-        const row = next.value;
+        const row = got.next.value;
         let key: string;
         try {
-          key = String(keyOf(row, index));
+          key = keyFor(keyOf(row, index), index);
         } catch (error) {
+          summary.total++;
           summary.failed++;
           yield { key: String(index), index, row, status: "failed", error: errorInfo(error) };
           continue;
         }
         const state = journal.stateOf(key);
-        if (state === "done") {
-          summary.skipped++;
-          yield { key, index, row, status: "skipped" };
+        if (state === "done" || state === "sending") {
+          summary.total++;
+          if (state === "done") summary.skipped++;
+          else summary.failed++;
+          yield state === "done" ? { key, index, row, status: "skipped" } : { key, index, row, status: "failed", error: UNCERTAIN };
           continue;
         }
-        if (state === "sending") {
-          summary.failed++;
-          yield { key, index, row, status: "failed", error: UNCERTAIN };
-          continue;
-        }
-        // Kept until its outcome is taken below, not dropped as it settles: a row that finishes
-        // while the next one is read (a CSV stream) would otherwise never be yielded or counted.
-        inFlight.set(index, runRow(options, journal, row, key, index));
-      }
-      if (inFlight.size === 0) break;
-      const result = await Promise.race(inFlight.values());
-      inFlight.delete(result.index);
-      if (result.status === "failed" && result.error.name === "GladlyAbortError" && signal?.aborted) {
-        // Stopped mid-row: left unrecorded, so the next run does it.
-        summary.stopped = true;
-        summary.total--;
+        const running: Promise<void> = runRow(options, journal, row, key, index).then(
+          (result) => {
+            inFlight.delete(running);
+            completed.push(result);
+            notify();
+          },
+          (error: unknown) => {
+            inFlight.delete(running);
+            broken ??= { error };
+            notify();
+          },
+        );
+        inFlight.add(running);
         continue;
       }
-      if (result.status === "done") summary.done++;
-      else summary.failed++;
-      yield result;
+      if (completed.length > 0 || broken) continue;
+      if (exhausted && inFlight.size === 0) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
   } finally {
+    signal?.removeEventListener("abort", notify);
     summary.elapsedMs = Math.round(performance.now() - started);
-    await Promise.allSettled(inFlight.values());
-    await rows.return?.();
+    await Promise.allSettled(inFlight);
+    // An input still waited on is not waited for: an async generator's return() would wait for
+    // the row it is producing, which may never come.
+    if (reading) void rows.return?.()?.catch(() => undefined);
+    else await rows.return?.();
     await journal.close();
   }
 }
 
-async function runRow<Row>(options: BulkOptions<Row>, journal: OpenJournal, row: Row, key: string, index: number): Promise<RowResult<Row>> {
+/** A key function's answer as a key: a non-empty string (or a number); anything else would merge rows in the journal. */
+function keyFor(value: unknown, index: number): string {
+  if ((typeof value === "string" && value !== "") || (typeof value === "number" && Number.isFinite(value))) return String(value);
+  throw new GladlyInputError("key", `row ${index}: the key function returned ${value === "" ? "an empty string" : String(value)}, not a non-empty string`);
+}
+
+/** Runs one row and records its outcome; undefined when the job's abort stopped it (left unrecorded, for the next run). */
+async function runRow<Row>(options: BulkOptions<Row>, journal: OpenJournal, row: Row, key: string, index: number): Promise<RowResult<Row> | undefined> {
+  const signal = options.signal;
   const gladly = rowClient(options.client, {
     jobId: journal.jobId,
     key,
     priority: options.priority ?? "low",
-    signal: options.signal,
+    signal,
     beforeUnsafeCall: (op) => journal.record({ key, status: "sending", operation: op.operationId }),
+    unsafeCallReached: (op) => {
+      reached ??= op.operationId;
+    },
   });
+  // A call not safe to repeat that reached Gladly (or may have): the row must not be run again.
+  let reached: string | undefined;
+  let result: unknown;
   try {
-    const result = await options.run(row, { gladly, key, jobId: journal.jobId, index, signal: options.signal });
-    journal.record({ key, status: "done", ...(small(result) ? { result } : {}) });
-    return { key, index, row, status: "done", result };
+    result = await options.run(row, { gladly, key, jobId: journal.jobId, index, signal });
   } catch (error) {
+    // The client's GladlyAbortError, or the caller's own code rejecting with the signal's reason.
+    if (signal?.aborted && (error instanceof GladlyAbortError || error === signal.reason || (error as Error | undefined)?.name === "AbortError"))
+      return undefined;
     const info = errorInfo(error);
-    if (!(error instanceof GladlyAbortError && options.signal?.aborted)) journal.record({ key, status: "failed", error: info });
+    if (reached !== undefined) {
+      // Not recorded as failed (which would run the row again): the journal keeps the row at
+      // `sending`, so the next run reports it as uncertain too.
+      const message = `${reached} may have reached Gladly before the row failed (${info.message}); not sent again: check it, then mark the row done or remove it from the journal`;
+      return { key, index, row, status: "failed", error: { ...info, name: UNCERTAIN.name, message } };
+    }
+    journal.record({ key, status: "failed", error: info });
     return { key, index, row, status: "failed", error: info };
   }
+  // Outside the try: a journal that cannot be written stops the job, it is not the row's failure.
+  journal.record({ key, status: "done", ...(small(result) ? { result } : {}) });
+  return { key, index, row, status: "done", result };
 }
 
 /** Results worth keeping in the journal: ids and short values, not whole resources. */

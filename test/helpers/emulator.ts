@@ -60,6 +60,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     seen.push({ at: now, status: 200, other });
     headers["ratelimit-remaining-second"] = String(remaining === "after" ? limit - used - 1 : limit - used);
     await wait(delay());
+    // Gladly's answers to writes: 201 with no body for a create (the client chose the id), 204 for the others.
+    if (req.method === "POST" || req.method === "PATCH" || req.method === "PUT" || req.method === "DELETE") {
+      delete headers["content-type"];
+      res.writeHead(req.method === "POST" ? 201 : 204, headers).end();
+      return;
+    }
     res.writeHead(200, headers).end(JSON.stringify([{ id: "agent-1", name: "Agent" }]));
   });
   server.keepAliveTimeout = 30_000;
