@@ -98,11 +98,16 @@ describe("runBulk with a journal", () => {
       rows,
       journal: fileJournal(path),
       key: (r) => r.key,
-      run: (row, ctx) => ctx.gladly.customers.createCustomer({ body: { name: row.name } }),
+      run: async (row, ctx) => {
+        seenJobIds.push(ctx.jobId);
+        return ctx.gladly.customers.createCustomer({ body: { name: row.name } });
+      },
     });
+    const seenJobIds: string[] = [];
     const [result] = await collect(first);
     const { jobId } = await first.summary();
     const id = await deriveId(jobId, "k1", "createCustomer#1");
+    expect(seenJobIds).toEqual([jobId]);
     expect(result).toMatchObject({ status: "done", result: id });
     expect(fake.state.customers.get(id)?.name).toBe("Derived One");
   });
