@@ -265,7 +265,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * it, so the resource is read back instead of reporting a false conflict. A conflict on anything
  * else (an email already taken) is real.
  */
-function createdByEarlierAttempt(op: OperationEntry, args: Record<string, unknown>, answer: Answer, errors: GladlyErrorDetail[], options: CallOptions): boolean {
+function createdByEarlierAttempt(
+  op: OperationEntry,
+  args: Record<string, unknown>,
+  answer: Answer,
+  errors: GladlyErrorDetail[],
+  options: CallOptions,
+): boolean {
   if (answer.response.status !== 409 || !op.createdResource || ((answer.attempts ?? 1) < 2 && !options.idMayExist)) return false;
   if (!isPlainObject(args.body) || typeof args.body.id !== "string") return false;
   return errors.length > 0 && errors.every((e) => e.attr === "id" || (e.attr === undefined && e.code === "taken"));

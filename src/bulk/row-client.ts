@@ -44,7 +44,12 @@ export function rowClient(client: GladlyClient, scope: RowScope): GladlyClient {
           }
         }
         if (!operationIsIdempotent(op) && !idMayExist) scope.beforeUnsafeCall(op);
-        return method(callArgs, { priority: scope.priority, ...(scope.signal ? { signal: scope.signal } : {}), ...options, ...(idMayExist ? { idMayExist } : {}) });
+        return method(callArgs, {
+          priority: scope.priority,
+          ...(scope.signal ? { signal: scope.signal } : {}),
+          ...options,
+          ...(idMayExist ? { idMayExist } : {}),
+        });
       },
       { operation: op },
     );

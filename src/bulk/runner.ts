@@ -115,7 +115,8 @@ const UNCERTAIN: BulkErrorInfo = {
  */
 export function runBulk<Row>(options: BulkOptions<Row>): BulkRun<Row> {
   const concurrency = options.concurrency ?? 10;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new GladlyInputError("concurrency", `must be a whole number ≥ 1, got ${String(options.concurrency)}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new GladlyInputError("concurrency", `must be a whole number ≥ 1, got ${String(options.concurrency)}`);
   if (typeof options.run !== "function") throw new GladlyInputError("run", "must be a function (row, ctx) => Promise");
   const rows = options.rows as Partial<Iterable<Row> & AsyncIterable<Row>> | null | undefined;
   if (!rows || (typeof rows[Symbol.asyncIterator] !== "function" && typeof rows[Symbol.iterator] !== "function"))
