@@ -151,7 +151,9 @@ async function* execute<Row>(options: BulkOptions<Row>, concurrency: number, sum
   const keyOf = options.key ?? ((_row: Row, index: number) => String(index));
   const source = (Symbol.asyncIterator in Object(options.rows) ? options.rows : toAsync(options.rows as Iterable<Row>)) as AsyncIterable<Row>;
   const rows = source[Symbol.asyncIterator]();
-  const inFlight = new Map<number, Promise<RowResult<Row>>>();
+  // Each settles to its own position, and leaves the map only once its result is taken: rows
+  // that settle together (several failing before a request) are all reported.
+  const inFlight = new Map<number, Promise<{ at: number; result: RowResult<Row> }>>();
   let index = 0;
   let exhausted = false;
   try {
@@ -192,11 +194,12 @@ async function* execute<Row>(options: BulkOptions<Row>, concurrency: number, sum
         const at = index;
         inFlight.set(
           at,
-          runRow(options, journal, row, key, at).finally(() => inFlight.delete(at)),
+          runRow(options, journal, row, key, at).then((result) => ({ at, result })),
         );
       }
       if (inFlight.size === 0) break;
-      const result = await Promise.race(inFlight.values());
+      const { at, result } = await Promise.race(inFlight.values());
+      inFlight.delete(at);
       if (result.status === "failed" && result.error.name === "GladlyAbortError" && signal?.aborted) {
         // Stopped mid-row: left unrecorded, so the next run does it.
         summary.stopped = true;
