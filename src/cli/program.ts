@@ -5,9 +5,7 @@ import { createGladlyClient } from "../client.ts";
 import { VERSION } from "../config.ts";
 import { GladlyError, GladlyInputError } from "../errors.ts";
 import { importOptional } from "../optional.ts";
-import { startFakeGladly } from "../testing/fake.ts";
 import { formatJson, table } from "./format.ts";
-import { runTour } from "./tour.ts";
 
 export interface CliIo {
   argv: string[];
@@ -245,6 +243,8 @@ export function buildProgram(io: CliIo): Command {
     .option("--no-rate-limit", "turn Gladly's rate limits off")
     .option("--cors-origin <origins...>", "origins allowed to call the Public Answers API (default: any)")
     .action(async (options: { port?: number; seed?: number; rateLimit: boolean; corsOrigin?: string[] }) => {
+      // Loaded when used: the fake's validators cost every other command ~12 MB and startup time.
+      const { startFakeGladly } = await import("../testing/fake.ts");
       const fake = await startFakeGladly({
         ...(options.port !== undefined && { port: options.port }),
         ...(options.seed !== undefined && { seed: options.seed }),
@@ -325,6 +325,7 @@ export function buildProgram(io: CliIo): Command {
     .description("the tour behind `npm start`: a fake Gladly, or read-only against your organization")
     .action(async () => {
       const globals = program.opts<{ sandbox?: boolean }>();
+      const { runTour } = await import("./tour.ts");
       await runTour({ env: io.env, write: (text) => io.stdout.write(`${text}\n`), ...(globals.sandbox && { sandbox: true }) });
     });
 
