@@ -19,6 +19,14 @@ const untilInterrupted = () =>
 
 // No top-level await: the bin is built as CommonJS, where the bundled commander can require
 // Node's modules (an ESM bundle cannot), and it shares the CommonJS library's chunks.
-void runCli({ argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr, readStdin, untilInterrupted }).then((code) => {
+void runCli({
+  argv: process.argv.slice(2),
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  readStdin,
+  stdin: process.stdin,
+  untilInterrupted,
+}).then((code) => {
   process.exitCode = code;
 });
