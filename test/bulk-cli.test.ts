@@ -217,9 +217,16 @@ describe("compileMapping", () => {
     return fc.assert(
       fc.property(fc.dictionary(names, values, { maxKeys: 8 }), fc.nat(ops.length - 1), (row, which) => {
         const mapped = mappings[which]!(row);
-        if ("problems" in mapped) expect(mapped.problems.length).toBeGreaterThan(0);
-        // What it returns as arguments passes its own check when mapped again from them.
-        else expect(Object.keys(mapped)).toEqual(["args"]);
+        expect(Object.keys(mapped)).toHaveLength(1);
+        if ("problems" in mapped) {
+          expect(mapped.problems.length).toBeGreaterThan(0);
+          // Each a finding about the row, never the mapping's own failure.
+          for (const problem of mapped.problems) expect(problem).not.toMatch(/^cannot map the row/);
+        } else {
+          // Plain JSON: nothing left unconverted, no undefined or NaN, nothing empty left in.
+          expect(JSON.parse(JSON.stringify(mapped.args))).toStrictEqual(mapped.args);
+          expect(JSON.stringify(mapped.args)).not.toMatch(/:""/);
+        }
       }),
       { numRuns: 400 },
     );
@@ -345,6 +352,23 @@ describe("gladly bulk", () => {
     }
     expect(await done).toBe(0);
     expect(written).toHaveLength(4);
+  });
+
+  it("draws a bar with rate and ETA when stderr is a terminal, the warnings above it", async () => {
+    const input = await file("tty.csv", "name,shoeSize\nTty One,41\nTty Two,42\n");
+    let stderr = "";
+    const terminal = {
+      isTTY: true,
+      columns: 200,
+      write: (chunk: string) => {
+        stderr += chunk;
+        return true;
+      },
+    };
+    const run = await gladly(["bulk", "customers", "createCustomer", "--input", input, "--dry-run"], { io: { stderr: terminal } });
+    expect(run.code).toBe(0);
+    expect(stderr).toContain('column "shoeSize" matches nothing of createCustomer: ignored\n');
+    expect(stderr).toMatch(/bulk =+ 100% \| 2 rows: 2 done, 0 skipped, 0 failed \| [\d.]+ rows\/s \| ETA 0s/);
   });
 
   it("--failures gets every failed row with its columns and reason, and the job goes on", async () => {

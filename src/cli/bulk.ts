@@ -188,7 +188,7 @@ class Progress {
       this.multi = new MultiBar({
         stream: stderr as unknown as NodeJS.WritableStream,
         format: known
-          ? "bulk {bar} {percentage}% | {rows} rows: {done} done, {skipped} skipped, {failed} failed | {rate} rows/s | ETA {eta_formatted}"
+          ? "bulk {bar} {percentage}% | {rows} rows: {done} done, {skipped} skipped, {failed} failed | {rate} rows/s | ETA {left}"
           : "bulk {rows} rows: {done} done, {skipped} skipped, {failed} failed | {rate} rows/s",
         hideCursor: true,
         clearOnComplete: false,
@@ -207,18 +207,27 @@ class Progress {
   }
 
   private payload() {
-    return { ...this.counts, rate: this.rate().toFixed(1) };
+    const left = this.secondsLeft();
+    return { ...this.counts, rate: this.rate().toFixed(1), left: left === undefined ? "-" : formatSeconds(left) };
+  }
+
+  /**
+   * By the share of the input read so far: rows per second alone cannot tell how many are left.
+   * (cli-progress's own ETA averages its last few updates, which a fast dry run makes all fall
+   * within one millisecond.)
+   */
+  private secondsLeft(): number | undefined {
+    const { read, total } = this.bytes;
+    if (!total || read <= 0) return undefined;
+    const fraction = Math.min(1, read / total);
+    return ((performance.now() - this.started) / 1000) * ((1 - fraction) / fraction);
   }
 
   private line(): string {
     const { rows, done, skipped, failed } = this.counts;
     let text = `bulk: ${rows} rows (${done} done, ${skipped} skipped, ${failed} failed), ${this.rate().toFixed(1)} rows/s`;
-    const { read, total } = this.bytes;
-    if (total && read > 0) {
-      const fraction = Math.min(1, read / total);
-      const left = ((performance.now() - this.started) / 1000) * ((1 - fraction) / fraction);
-      text += `, ${Math.floor(fraction * 100)}% of the input, about ${Math.ceil(left)} s left`;
-    }
+    const left = this.secondsLeft();
+    if (left !== undefined) text += `, ${Math.floor(Math.min(1, this.bytes.read / this.bytes.total!) * 100)}% of the input, about ${formatSeconds(left)} left`;
     return text;
   }
 
@@ -236,9 +245,20 @@ class Progress {
     if (this.timer) clearInterval(this.timer);
     if (this.multi) {
       this.update();
+      // Draws once more: lines logged since the last frame are written only when it draws.
+      this.multi.update();
       this.multi.stop();
     }
   }
+}
+
+/** 75 → "1m15s". */
+function formatSeconds(seconds: number): string {
+  const whole = Math.ceil(seconds);
+  const hours = Math.floor(whole / 3600);
+  const minutes = Math.floor((whole % 3600) / 60);
+  const rest = whole % 60;
+  return hours ? `${hours}h${String(minutes).padStart(2, "0")}m` : minutes ? `${minutes}m${String(rest).padStart(2, "0")}s` : `${rest}s`;
 }
 
 /** Checks `--key`'s column: present, non-empty, and not seen before in this input. */
