@@ -211,7 +211,15 @@ describe("compileMapping", () => {
       ),
       fc.string({ maxLength: 10 }),
     );
-    const values = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom("", "true", "7", "a@b.co", "MOBILE", "[1]", "{}"), fc.jsonValue({ maxDepth: 2 }));
+    const values = fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.constantFrom("", "true", "7", "a@b.co", "MOBILE", "[1]", "{}"),
+      fc
+        .jsonValue({ maxDepth: 2 })
+        // An empty string inside a JSON value is the row's own; the check below is about empty cells.
+        .filter((v) => !JSON.stringify(v).includes('""'))
+        .map((v) => JSON.parse(JSON.stringify(v)) as unknown), // as a JSON line reads: no -0
+    );
     const ops = [operations.createCustomer, operations.updateCustomer, operations.createTaskAndCustomer, operations.updateBusinessHours, operations.getTasks];
     const mappings = ops.map((op) => compileMapping(op));
     return fc.assert(
@@ -223,7 +231,7 @@ describe("compileMapping", () => {
           // Each a finding about the row, never the mapping's own failure.
           for (const problem of mapped.problems) expect(problem).not.toMatch(/^cannot map the row/);
         } else {
-          // Plain JSON: nothing left unconverted, no undefined or NaN, nothing empty left in.
+          // Plain JSON: nothing left unconverted, no undefined or NaN, no empty cell left in.
           expect(JSON.parse(JSON.stringify(mapped.args))).toStrictEqual(mapped.args);
           expect(JSON.stringify(mapped.args)).not.toMatch(/:""/);
         }

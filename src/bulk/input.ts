@@ -78,7 +78,7 @@ async function* csvRows(chunks: AsyncIterable<Uint8Array | string>): AsyncGenera
       parser.push(new MalformedRow(line, `line ${line}: ${error?.message ?? "unreadable CSV"}`));
     },
   });
-  pipeline(Readable.from(chunks), parser, () => {});
+  pipeline(chunks instanceof Readable ? chunks : Readable.from(chunks), parser, () => {});
   try {
     for await (const row of parser as AsyncIterable<BulkRecord | MalformedRow>) {
       if (headerProblem) break;

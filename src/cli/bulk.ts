@@ -3,7 +3,7 @@
  * at the organization's pace, resumable from a journal; `--dry-run` checks every row and sends
  * nothing.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, openSync, writeSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { MultiBar } from "cli-progress";
 import type { Command } from "commander";
@@ -303,15 +303,9 @@ async function openInput(options: BulkOptions, format: RowFormat, io: CliIo, byt
     throw usage("--input", `${options.input}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   if (format === "json") return readRows(options.input, format);
-  const { createReadStream } = await import("node:fs");
   const file = createReadStream(options.input);
-  const counted = (async function* () {
-    for await (const chunk of file as AsyncIterable<Buffer>) {
-      bytes.read += chunk.length;
-      yield chunk;
-    }
-  })();
-  return readRows(counted, format);
+  Object.defineProperty(bytes, "read", { get: () => file.bytesRead });
+  return readRows(file, format);
 }
 
 /** Peeks at the first row, for the column warnings and the failures file's header, and puts it back. */
