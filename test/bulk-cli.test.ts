@@ -476,6 +476,32 @@ describe("gladly bulk", () => {
     expect(customersNamed("Int ")).toEqual([]);
   });
 
+  it("interrupted mid-job: exit 130 with the summary, and the journal's next run does the rest, each row once", async () => {
+    const rows = 120;
+    const input = await file("mid.csv", `name\n${Array.from({ length: rows }, (_, i) => `Mid ${i + 1}`).join("\n")}\n`);
+    const journal = join(dir, "mid.journal");
+    const slow = fake.inject({ match: { operationId: "createCustomer" }, delayMs: 25, times: Number.POSITIVE_INFINITY });
+    const before = fake.requests.length;
+    // Interrupted once the job is under way; where exactly does not matter to what is checked.
+    const interrupted = new Promise<void>((resolve) => {
+      const poll = () => (fake.requests.slice(before).some((r) => r.operationId === "createCustomer") ? resolve() : setTimeout(poll, 5));
+      poll();
+    });
+    const first = await gladly(["bulk", "customers", "createCustomer", "--input", input, "--journal", journal, "--concurrency", "2"], {
+      io: { untilInterrupted: () => interrupted },
+    });
+    slow.cancel();
+    expect(first.code).toBe(130);
+    expect(first.summary).toMatchObject({ stopped: true, failed: 0 });
+    expect(first.summary.done as number).toBeLessThan(rows);
+    const second = await gladly(["bulk", "customers", "createCustomer", "--input", input, "--journal", journal]);
+    expect(second.code).toBe(0);
+    expect(second.summary).toMatchObject({ total: rows, skipped: first.summary.done, done: rows - (first.summary.done as number), failed: 0 });
+    const names = customersNamed("Mid ").map((c) => c.name);
+    expect(names).toHaveLength(rows);
+    expect(new Set(names).size).toBe(rows);
+  });
+
   it("exits 2 for bad usage, naming what was wrong", async () => {
     const input = await file("usage.csv", "name\nX\n");
     const noCredentials = {};
