@@ -89,6 +89,18 @@ describe("readRows", () => {
     expect((rows[3] as MalformedRow).reason).toMatch(/^line 6: Quote Not Closed/);
   });
 
+  it("tells how far it has read: rows and the bytes they took, all of them at the end", async () => {
+    const csv = "name\nA\nB\nC,extra\n";
+    const rows = readRows(Readable.from([csv]), "csv");
+    expect(rows.position).toEqual({ rows: 0, bytes: 0 });
+    expect(await records(rows)).toHaveLength(3);
+    expect(rows.position).toEqual({ rows: 3, bytes: csv.length });
+    const ndjson = '{"a":1}\n\n{"a":"é"}\n';
+    const lines = readRows(Readable.from([ndjson]), "ndjson");
+    await records(lines);
+    expect(lines.position).toEqual({ rows: 2, bytes: Buffer.byteLength(ndjson) });
+  });
+
   it("refuses a CSV header with a repeated or empty column name", async () => {
     await expect(records(readRows(Readable.from(["a,b,a\n1,2,3\n"]), "csv"))).rejects.toThrow(/column "a" appears twice/);
     await expect(records(readRows(Readable.from(["a,,c\n1,2,3\n"]), "csv"))).rejects.toThrow(/column 2 has no name/);
@@ -376,7 +388,7 @@ describe("gladly bulk", () => {
     const run = await gladly(["bulk", "customers", "createCustomer", "--input", input, "--dry-run"], { io: { stderr: terminal } });
     expect(run.code).toBe(0);
     expect(stderr).toContain('column "shoeSize" matches nothing of createCustomer: ignored\n');
-    expect(stderr).toMatch(/bulk =+ 100% \| 2 rows: 2 done, 0 skipped, 0 failed \| [\d.]+ rows\/s \| ETA 0s/);
+    expect(stderr).toMatch(/bulk =+ 100% \| 2 of ~2 rows: 2 done, 0 skipped, 0 failed \| [\d.]+ rows\/s \| ETA 0s/);
   });
 
   it("--failures gets every failed row with its columns and reason, and the job goes on", async () => {

@@ -27,6 +27,17 @@ export class MalformedRow {
   ) {}
 }
 
+/** How far {@link readRows} has read: its rows (malformed ones included) and the bytes they came from. */
+export interface ReadPosition {
+  rows: number;
+  bytes: number;
+}
+
+/** {@link readRows}'s rows, and how far it has read (for progress: bytes read of a file's size). */
+export interface RowStream extends AsyncIterable<BulkRecord | MalformedRow> {
+  readonly position: Readonly<ReadPosition>;
+}
+
 /** What {@link readRows} reads: a file's path, or a stream of bytes or text (e.g. `process.stdin`). */
 export type RowSource = string | URL | AsyncIterable<Uint8Array | string>;
 
@@ -49,15 +60,19 @@ function open(source: RowSource): AsyncIterable<Uint8Array | string> {
  * @throws `GladlyInputError` (when iterated) for input that has no rows to speak of: a CSV
  * header with an empty or repeated column name, JSON that is not an array, an unreadable file.
  */
-export function readRows(source: RowSource, format: RowFormat): AsyncIterable<BulkRecord | MalformedRow> {
-  if (format === "csv") return csvRows(open(source));
-  if (format === "ndjson") return ndjsonRows(open(source));
-  if (format === "json") return jsonRows(source);
-  throw new GladlyInputError("format", `must be csv, ndjson or json, got ${JSON.stringify(format)}`);
+export function readRows(source: RowSource, format: RowFormat): RowStream {
+  const position: ReadPosition = { rows: 0, bytes: 0 };
+  let rows: AsyncIterable<BulkRecord | MalformedRow>;
+  if (format === "csv") rows = csvRows(open(source), position);
+  else if (format === "ndjson") rows = ndjsonRows(open(source), position);
+  else if (format === "json") rows = jsonRows(source, position);
+  else throw new GladlyInputError("format", `must be csv, ndjson or json, got ${JSON.stringify(format)}`);
+  return { position, [Symbol.asyncIterator]: () => rows[Symbol.asyncIterator]() };
 }
 
-async function* csvRows(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<BulkRecord | MalformedRow> {
+async function* csvRows(chunks: AsyncIterable<Uint8Array | string>, position: ReadPosition): AsyncGenerator<BulkRecord | MalformedRow> {
   let headerProblem: string | undefined;
+  let malformed = 0;
   const parser: Parser = parse({
     bom: true,
     columns: (header: string[]) => {
@@ -75,6 +90,7 @@ async function* csvRows(chunks: AsyncIterable<Uint8Array | string>): AsyncGenera
     skip_records_with_error: true,
     on_skip: (error: CsvError | undefined) => {
       const line = Number((error as { lines?: unknown } | undefined)?.lines) || 0;
+      malformed++;
       parser.push(new MalformedRow(line, `line ${line}: ${error?.message ?? "unreadable CSV"}`));
     },
   });
@@ -82,6 +98,9 @@ async function* csvRows(chunks: AsyncIterable<Uint8Array | string>): AsyncGenera
   try {
     for await (const row of parser as AsyncIterable<BulkRecord | MalformedRow>) {
       if (headerProblem) break;
+      // As far as parsed (a stream buffer ahead of what is yielded): the rows and the bytes they took.
+      position.rows = parser.info.records + malformed;
+      position.bytes = parser.info.bytes;
       yield row;
     }
   } catch (error) {
@@ -92,14 +111,16 @@ async function* csvRows(chunks: AsyncIterable<Uint8Array | string>): AsyncGenera
   if (headerProblem) throw new GladlyInputError("input", headerProblem);
 }
 
-async function* ndjsonRows(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<BulkRecord | MalformedRow> {
+async function* ndjsonRows(chunks: AsyncIterable<Uint8Array | string>, position: ReadPosition): AsyncGenerator<BulkRecord | MalformedRow> {
   const lines = createInterface({ input: Readable.from(chunks), crlfDelay: Number.POSITIVE_INFINITY });
   let number = 0;
   try {
     for await (const text of lines) {
       number++;
+      position.bytes += Buffer.byteLength(text) + 1;
       const line = number === 1 ? text.replace(/^\uFEFF/, "") : text;
       if (line.trim() === "") continue;
+      position.rows++;
       let value: unknown;
       try {
         value = JSON.parse(line);
@@ -117,7 +138,7 @@ async function* ndjsonRows(chunks: AsyncIterable<Uint8Array | string>): AsyncGen
 }
 
 /** A JSON array is one value: it is read whole. */
-async function* jsonRows(source: RowSource): AsyncGenerator<BulkRecord | MalformedRow> {
+async function* jsonRows(source: RowSource, position: ReadPosition): AsyncGenerator<BulkRecord | MalformedRow> {
   let text: string;
   try {
     if (typeof source === "string" || source instanceof URL) text = await readFile(source, "utf8");
@@ -137,7 +158,11 @@ async function* jsonRows(source: RowSource): AsyncGenerator<BulkRecord | Malform
     throw new GladlyInputError("input", `not valid JSON (${(error as Error).message})`);
   }
   if (!Array.isArray(value)) throw new GladlyInputError("input", "JSON input must be an array of objects, one per row");
-  for (const [i, item] of value.entries()) yield isRecord(item) ? item : new MalformedRow(0, `item ${i + 1} of the array: not a JSON object`);
+  position.bytes = Buffer.byteLength(text);
+  for (const [i, item] of value.entries()) {
+    position.rows++;
+    yield isRecord(item) ? item : new MalformedRow(0, `item ${i + 1} of the array: not a JSON object`);
+  }
 }
 
 function isRecord(value: unknown): value is BulkRecord {

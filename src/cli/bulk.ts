@@ -3,7 +3,7 @@
  * at the organization's pace, resumable from a journal; `--dry-run` checks every row and sends
  * nothing.
  */
-import { closeSync, createReadStream, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { MultiBar } from "cli-progress";
 import type { Command } from "commander";
@@ -11,7 +11,7 @@ import { stringify } from "csv-stringify/sync";
 import { type OperationEntry, operations } from "../../generated/operations.ts";
 import { fileJournal } from "../bulk/journal-file.ts";
 import type { BulkErrorInfo } from "../bulk/journal.ts";
-import { type BulkRecord, MalformedRow, type RowFormat, formatOfPath, readRows } from "../bulk/input.ts";
+import { type BulkRecord, MalformedRow, type ReadPosition, type RowFormat, type RowStream, formatOfPath, readRows } from "../bulk/input.ts";
 import { type RowMapping, compileMapping } from "../bulk/mapping.ts";
 import { type BulkSummary, runBulk } from "../bulk/runner.ts";
 import type { GladlyClient } from "../client.ts";
@@ -179,22 +179,22 @@ class Progress {
   constructor(
     private readonly io: CliIo,
     private readonly counts: Counts,
-    /** Bytes of the input read so far and in all, when the input is a file: what the ETA goes by. */
-    private readonly bytes: { read: number; total: number | undefined },
+    /** How far the input has been read, and its size when it is a file: what the ETA goes by. */
+    private readonly input: { position: Readonly<ReadPosition>; size: number | undefined },
   ) {
     const stderr = io.stderr as CliIo["stderr"] & { isTTY?: boolean };
     if (stderr.isTTY) {
-      const known = bytes.total !== undefined && bytes.total > 0;
+      const known = input.size !== undefined && input.size > 0;
       this.multi = new MultiBar({
         stream: stderr as unknown as NodeJS.WritableStream,
         format: known
-          ? "bulk {bar} {percentage}% | {rows} rows: {done} done, {skipped} skipped, {failed} failed | {rate} rows/s | ETA {left}"
+          ? "bulk {bar} {percentage}% | {rows} of ~{total} rows: {done} done, {skipped} skipped, {failed} failed | {rate} rows/s | ETA {left}"
           : "bulk {rows} rows: {done} done, {skipped} skipped, {failed} failed | {rate} rows/s",
         hideCursor: true,
         clearOnComplete: false,
         fps: 5,
       });
-      this.bar = this.multi.create(known ? bytes.total! : 1, 0, this.payload());
+      this.bar = this.multi.create(1, 0, this.payload());
     } else {
       this.timer = setInterval(() => io.stderr.write(`${this.line()}\n`), PLAIN_PROGRESS_MS);
       this.timer.unref?.();
@@ -212,27 +212,37 @@ class Progress {
   }
 
   /**
-   * By the share of the input read so far: rows per second alone cannot tell how many are left.
-   * (cli-progress's own ETA averages its last few updates, which a fast dry run makes all fall
-   * within one millisecond.)
+   * The rows the input holds, estimated from the rows per byte read so far and the file's size
+   * (exact once it is all read). cli-progress's own ETA averages its last few updates, which a
+   * fast dry run makes all fall within one millisecond.
    */
+  private expectedRows(): number | undefined {
+    const { position, size } = this.input;
+    if (!size || position.bytes <= 0) return undefined;
+    return Math.max(this.counts.rows, Math.round((position.rows * size) / Math.min(size, position.bytes)));
+  }
+
   private secondsLeft(): number | undefined {
-    const { read, total } = this.bytes;
-    if (!total || read <= 0) return undefined;
-    const fraction = Math.min(1, read / total);
-    return ((performance.now() - this.started) / 1000) * ((1 - fraction) / fraction);
+    const expected = this.expectedRows();
+    const rate = this.rate();
+    if (expected === undefined || rate <= 0) return undefined;
+    return (expected - this.counts.rows) / rate;
   }
 
   private line(): string {
     const { rows, done, skipped, failed } = this.counts;
-    let text = `bulk: ${rows} rows (${done} done, ${skipped} skipped, ${failed} failed), ${this.rate().toFixed(1)} rows/s`;
+    const expected = this.expectedRows();
     const left = this.secondsLeft();
-    if (left !== undefined) text += `, ${Math.floor(Math.min(1, this.bytes.read / this.bytes.total!) * 100)}% of the input, about ${formatSeconds(left)} left`;
-    return text;
+    const of = expected === undefined ? "" : ` of about ${expected}`;
+    const eta = left === undefined ? "" : `, about ${formatSeconds(left)} left`;
+    return `bulk: ${rows}${of} rows (${done} done, ${skipped} skipped, ${failed} failed), ${this.rate().toFixed(1)} rows/s${eta}`;
   }
 
   update(): void {
-    this.bar?.update(this.bytes.total ? Math.min(this.bytes.read, this.bytes.total) : 0, this.payload());
+    if (!this.bar) return;
+    const expected = this.expectedRows();
+    if (expected !== undefined) this.bar.setTotal(Math.max(1, expected));
+    this.bar.update(expected === undefined ? 0 : this.counts.rows, this.payload());
   }
 
   /** One line about a row, above the bar on a terminal. */
@@ -287,25 +297,23 @@ function problemsInfo(problems: string[]): BulkErrorInfo {
   return { name: "GladlyBulkRowError", message: problems.join("; ") };
 }
 
-/** Starts the input, counting bytes read when it is a file (for the ETA). */
-async function openInput(options: BulkOptions, format: RowFormat, io: CliIo, bytes: { read: number; total: number | undefined }) {
+/** Starts the input; a file's size is what the ETA needs. */
+async function openInput(options: BulkOptions, format: RowFormat, io: CliIo): Promise<{ rows: RowStream; size: number | undefined }> {
   if (options.input === "-") {
     const stdin =
       io.stdin ??
       (async function* () {
         yield await io.readStdin();
       })();
-    return readRows(stdin, format);
+    return { rows: readRows(stdin, format), size: undefined };
   }
+  let size: number;
   try {
-    bytes.total = (await stat(options.input)).size;
+    size = (await stat(options.input)).size;
   } catch (error) {
     throw usage("--input", `${options.input}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  if (format === "json") return readRows(options.input, format);
-  const file = createReadStream(options.input);
-  Object.defineProperty(bytes, "read", { get: () => file.bytesRead });
-  return readRows(file, format);
+  return { rows: readRows(options.input, format), size };
 }
 
 /** Peeks at the first row, for the column warnings and the failures file's header, and puts it back. */
@@ -394,18 +402,17 @@ export function addBulkCommand(program: Command, io: CliIo, client: (command: Co
       if (options.jobId !== undefined && options.jobId.trim() === "") throw usage("--job-id", "must not be empty");
       // Credentials are checked before anything is read; a dry run needs none.
       const gladly = options.dryRun ? undefined : client(this);
-      const bytes = { read: 0, total: undefined as number | undefined };
-      const input = await openInput(options, format, io, bytes);
+      const input = await openInput(options, format, io);
       const failures = options.failures === undefined ? undefined : new FailuresFile(options.failures, format);
       const counts: Counts = { rows: 0, done: 0, skipped: 0, failed: 0 };
-      const progress = new Progress(io, counts, bytes);
+      const progress = new Progress(io, counts, { position: input.rows.position, size: input.size });
       const controller = new AbortController();
       let interrupted = false;
       void io.untilInterrupted().then(() => {
         interrupted = true;
         controller.abort();
       });
-      const rows = withFirst(input, (row) => {
+      const rows = withFirst(input.rows, (row) => {
         failures?.sawColumns(row);
         if (!(row instanceof MalformedRow)) for (const warning of mapping.check(Object.keys(row))) progress.log(`gladly bulk: ${warning}`);
       });
