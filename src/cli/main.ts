@@ -1,6 +1,13 @@
 #!/usr/bin/env node
+import { setFlagsFromString } from "node:v8";
 import { exitQuietlyWhenReaderLeaves } from "./pipe.ts";
 import { runCli } from "./program.ts";
+
+// `gladly bulk` reads a file of any size in constant memory, but at tens of thousands of rows a
+// second (a dry run) V8 keeps doubling its young generation up to 2 × 16 MB of mostly garbage:
+// a million-row dry run peaked at 105-118 MB RSS. Not growing it keeps that at ~87 MB for
+// ~10 % more time. Only the growth factor is changed, which V8 reads each time it would grow.
+if (process.argv.slice(2).includes("bulk")) setFlagsFromString("--semi-space-growth-factor=1");
 
 exitQuietlyWhenReaderLeaves(process.stdout);
 exitQuietlyWhenReaderLeaves(process.stderr);
