@@ -94,7 +94,7 @@ describe("readRows", () => {
     const rows = readRows(Readable.from([csv]), "csv");
     expect(rows.position).toEqual({ rows: 0, bytes: 0 });
     expect(await records(rows)).toHaveLength(3);
-    expect(rows.position).toEqual({ rows: 3, bytes: csv.length });
+    expect(rows.position).toEqual({ rows: 3, bytes: csv.length, columns: ["name"] });
     const ndjson = '{"a":1}\n\n{"a":"é"}\n';
     const lines = readRows(Readable.from([ndjson]), "ndjson");
     await records(lines);
@@ -432,6 +432,18 @@ describe("gladly bulk", () => {
       },
     ]);
     expect(run.stderr.match(/^row \d+ \(key \d+\) failed: /gm)).toHaveLength(3);
+  });
+
+  it("--failures has the CSV's columns even when the first row cannot be read (dry run too)", async () => {
+    const input = await file("first-bad.csv", "name,email:1\nFirst,bad,extra\nSecond,second@example.com\n");
+    const failures = join(dir, "first-bad-failed.csv");
+    const run = await gladly(["bulk", "customers", "createCustomer", "--input", input, "--dry-run", "--failures", failures], { env: {} });
+    expect(run.code).toBe(1);
+    const text = await readFile(failures, "utf8");
+    expect(text.split("\n")[0]).toBe("name,email:1,error,error_status,error_details");
+    expect(parse(text, { columns: true })).toEqual([
+      { name: "", "email:1": "", error: expect.stringMatching(/^line 2: .*Record Length/), error_status: "", error_details: "" },
+    ]);
   });
 
   it("--failures keeps Gladly's error: status and details", async () => {

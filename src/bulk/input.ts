@@ -31,6 +31,8 @@ export class MalformedRow {
 export interface ReadPosition {
   rows: number;
   bytes: number;
+  /** A CSV's header, once read. */
+  columns?: readonly string[] | undefined;
 }
 
 /** {@link readRows}'s rows, and how far it has read (for progress: bytes read of a file's size). */
@@ -82,6 +84,7 @@ async function* csvRows(chunks: AsyncIterable<Uint8Array | string>, position: Re
         else if (seen.has(name)) headerProblem ??= `CSV header: column ${JSON.stringify(name)} appears twice`;
         seen.add(name);
       }
+      position.columns = header;
       return header;
     },
     skip_empty_lines: true,

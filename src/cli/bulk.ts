@@ -121,13 +121,13 @@ class FailuresFile {
     this.extraColumn = format !== "csv";
   }
 
-  /** The columns are the input's (its first row's): call with every row read, before it can fail. */
-  sawColumns(row: BulkRecord | MalformedRow): void {
-    if (this.columns || row instanceof MalformedRow) return;
-    this.columns = Object.keys(row);
+  /** The columns are the input's: a CSV's header, else its first readable row's (call before a row can fail). */
+  sawColumns(columns: readonly string[]): void {
+    this.columns ??= [...columns];
   }
 
-  write(row: BulkRecord | MalformedRow, error: BulkErrorInfo): void {
+  write(row: BulkRecord | MalformedRow, error: BulkErrorInfo, header: readonly string[] | undefined): void {
+    if (header) this.sawColumns(header);
     const columns = this.header();
     const record = row instanceof MalformedRow ? {} : row;
     const cells = columns.map((c) => cell(record[c]));
@@ -316,11 +316,11 @@ async function openInput(options: BulkOptions, format: RowFormat, io: CliIo): Pr
   return { rows: readRows(options.input, format), size };
 }
 
-/** Peeks at the first row, for the column warnings and the failures file's header, and puts it back. */
-async function* withFirst<T>(rows: AsyncIterable<T>, first: (row: T) => void): AsyncGenerator<T> {
+/** Shows the first readable row to `first` (for the column warnings and the failures file's header) on its way through. */
+async function* withFirst(rows: AsyncIterable<BulkRecord | MalformedRow>, first: (row: BulkRecord) => void): AsyncGenerator<BulkRecord | MalformedRow> {
   let seen = false;
   for await (const row of rows) {
-    if (!seen) {
+    if (!seen && !(row instanceof MalformedRow)) {
       seen = true;
       first(row);
     }
@@ -380,7 +380,7 @@ export function addBulkCommand(program: Command, io: CliIo, client: (command: Co
     .option("--format <format>", "csv, ndjson or json (default: from the extension; required for stdin)")
     .option("--map <template>", "a JSON template of the arguments with {{column}} placeholders: a file or inline JSON (default: columns by name)")
     .option("--key <column>", "the column that identifies a row (non-empty, unique); default: the row number")
-    .option("--journal <file>", "record each row's outcome here; running again with it skips the rows done")
+    .option("--journal <file>", "record each row's outcome here; running again with it skips the rows done (a dry run leaves it alone)")
     .option("--dry-run", "check every row against the operation's schema and print what would be sent; send nothing")
     .option("--failures <file.csv>", "write the failed rows here, with the reason")
     .option(
@@ -413,12 +413,12 @@ export function addBulkCommand(program: Command, io: CliIo, client: (command: Co
         controller.abort();
       });
       const rows = withFirst(input.rows, (row) => {
-        failures?.sawColumns(row);
-        if (!(row instanceof MalformedRow)) for (const warning of mapping.check(Object.keys(row))) progress.log(`gladly bulk: ${warning}`);
+        failures?.sawColumns(input.rows.position.columns ?? Object.keys(row));
+        for (const warning of mapping.check(Object.keys(row))) progress.log(`gladly bulk: ${warning}`);
       });
       const failed = (row: BulkRecord | MalformedRow, index: number, key: string, error: BulkErrorInfo) => {
         progress.log(describeFailure(index, key, error));
-        failures?.write(row, error);
+        failures?.write(row, error, input.rows.position.columns);
       };
       const keyOf = keyReader(options.key);
       let summary: BulkSummary;
