@@ -327,6 +327,11 @@ describe("gladly bulk", () => {
     expect(run.code).toBe(0);
     const task = [...fake.state.tasks.values()].find((t) => t.body === "Tpl call back");
     expect(task).toMatchObject({ customerId, dueAt: "2031-01-02T03:04:05.000Z", assignee: { inboxId: inbox } });
+    // The same template from a file.
+    const fromFile = await gladly(["bulk", "tasks", "createTask", "--input", input, "--map", await file("task-map.json", template), "--dry-run"]);
+    expect(fromFile.lines[0]).toMatchObject({
+      request: { method: "POST", path: `/customers/${encodeURIComponent(customerId)}/tasks`, body: { body: "Tpl call back" } },
+    });
   });
 
   it("--dry-run prints each row's request or problems, sends nothing and needs no credentials", async () => {

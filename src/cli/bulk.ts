@@ -190,7 +190,8 @@ class Progress {
         format: known
           ? "bulk {bar} {percentage}% | {rows} of ~{total} rows: {done} done, {skipped} skipped, {failed} failed | {rate} rows/s | ETA {left}"
           : "bulk {rows} rows: {done} done, {skipped} skipped, {failed} failed | {rate} rows/s",
-        hideCursor: true,
+        // Left visible: a second Ctrl-C kills the process before the bar could show it again.
+        hideCursor: false,
         clearOnComplete: false,
         fps: 5,
       });
