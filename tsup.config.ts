@@ -18,8 +18,11 @@ const library = {
  * argument parser (commander). Installed, they cost 5 packages and 2.7 MB on every user of the
  * client; bundled, a few hundred KB that load only with gladly-api/testing or the `gladly`
  * command. They are devDependencies, which tsup bundles; their licenses ship in dist.
+ * gladly-api/bulk and `gladly bulk` add the CSV reader and writer (csv-parse, which MCP's
+ * report paging also uses, csv-stringify), ajv-formats for checking rows, and the progress bar
+ * (cli-progress).
  */
-const BUNDLED = ["ajv", "commander"];
+const BUNDLED = ["ajv", "commander", "ajv-formats", "csv-parse", "csv-stringify", "cli-progress"];
 
 /**
  * The repaired spec (the fake and the MCP server read it) ships once, as dist/openapi.json,
@@ -59,7 +62,8 @@ function bundledLicenses(): string {
     const key = `${manifest.name}@${manifest.version}`;
     if (seen.has(key)) return;
     const dir = dirname(manifestPath);
-    const file = ["LICENSE", "license", "LICENSE.md", "LICENSE.txt"]
+    // LICENSE-MIT.txt: emoji-regex (cli-progress → string-width).
+    const file = ["LICENSE", "license", "LICENSE.md", "LICENSE.txt", "LICENSE-MIT.txt"]
       .map((f) => join(dir, f))
       .find((f) => {
         try {

@@ -5,9 +5,8 @@ import { createGladlyClient } from "../client.ts";
 import { VERSION } from "../config.ts";
 import { GladlyError, GladlyInputError } from "../errors.ts";
 import { importOptional } from "../optional.ts";
-import { startFakeGladly } from "../testing/fake.ts";
 import { formatJson, table } from "./format.ts";
-import { runTour } from "./tour.ts";
+import { addBulkCommand } from "./bulk.ts";
 
 export interface CliIo {
   argv: string[];
@@ -15,6 +14,8 @@ export interface CliIo {
   stdout: { write(chunk: string | Uint8Array): unknown; isTTY?: boolean };
   stderr: { write(chunk: string): unknown };
   readStdin(): Promise<string>;
+  /** Standard input as a stream, for input too big to hold (`gladly bulk --input -`); else readStdin is used. */
+  stdin?: AsyncIterable<Uint8Array | string>;
   /** Resolves when the user asks a long-running command (`gladly fake`) to stop. */
   untilInterrupted(): Promise<void>;
 }
@@ -203,7 +204,7 @@ function addStreamCommands(groupCommands: Map<string, Command>, io: CliIo): void
     });
 }
 
-export function buildProgram(io: CliIo): Command {
+export function buildProgram(io: CliIo, setExitCode: (code: number) => void = () => {}): Command {
   const program = new Command("gladly")
     .description(
       "Call any Gladly REST API operation, run a fake Gladly, or take the tour.\nCredentials come from GLADLY_ORGANIZATION, GLADLY_AGENT_EMAIL and GLADLY_API_TOKEN (or GLADLY_BASE_URL).",
@@ -245,6 +246,8 @@ export function buildProgram(io: CliIo): Command {
     .option("--no-rate-limit", "turn Gladly's rate limits off")
     .option("--cors-origin <origins...>", "origins allowed to call the Public Answers API (default: any)")
     .action(async (options: { port?: number; seed?: number; rateLimit: boolean; corsOrigin?: string[] }) => {
+      // Loaded when used: the fake's validators cost every other command ~12 MB and startup time.
+      const { startFakeGladly } = await import("../testing/fake.ts");
       const fake = await startFakeGladly({
         ...(options.port !== undefined && { port: options.port }),
         ...(options.seed !== undefined && { seed: options.seed }),
@@ -325,8 +328,11 @@ export function buildProgram(io: CliIo): Command {
     .description("the tour behind `npm start`: a fake Gladly, or read-only against your organization")
     .action(async () => {
       const globals = program.opts<{ sandbox?: boolean }>();
+      const { runTour } = await import("./tour.ts");
       await runTour({ env: io.env, write: (text) => io.stdout.write(`${text}\n`), ...(globals.sandbox && { sandbox: true }) });
     });
+
+  addBulkCommand(program, io, (command) => clientFor(io, command.optsWithGlobals<{ sandbox?: boolean; baseUrl?: string }>()), setExitCode);
 
   const groupCommands = new Map<string, Command>();
   for (const group of groups) {
@@ -338,12 +344,13 @@ export function buildProgram(io: CliIo): Command {
   return program;
 }
 
-/** Runs the CLI; resolves to the process exit code (0 ok, 1 the call failed, 2 bad usage). */
+/** Runs the CLI; resolves to the process exit code (0 ok, 1 the call failed, 2 bad usage, 130 `bulk` interrupted). */
 export async function runCli(io: CliIo): Promise<number> {
-  const program = buildProgram(io);
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
   try {
     await program.parseAsync(io.argv, { from: "user" });
-    return 0;
+    return code;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
