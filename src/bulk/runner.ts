@@ -27,6 +27,7 @@ export interface RowContext {
   signal: AbortSignal | undefined;
 }
 
+/** What {@link runBulk} runs: the rows, what to do with each, and how to keep track. */
 export interface BulkOptions<Row> {
   /** The client to send with; its organization's rate limit paces the job. */
   client: GladlyClient;
@@ -65,15 +66,22 @@ export type RowResult<Row> = {
   | { status: "failed"; error: BulkErrorInfo }
 );
 
+/** The counts of a finished (or stopped) run. */
+/** The counts of a finished (or stopped) run. */
 export interface BulkSummary {
+  /** The job's id (from the journal when it had one): derived ids come from it. */
   jobId: string;
-  /** Rows read from the input. */
+  /** Rows read from the input (rows a stop left unfinished are not counted). */
   total: number;
+  /** Rows whose calls all succeeded in this run. */
   done: number;
+  /** Rows the journal had as done by an earlier run. */
   skipped: number;
+  /** Rows that failed (their errors are in the results and the journal). */
   failed: number;
   /** True when the job was stopped by its signal before every row was read. */
   stopped: boolean;
+  /** How long the run took. */
   elapsedMs: number;
 }
 
@@ -115,7 +123,7 @@ const UNCERTAIN: BulkErrorInfo = {
  * reached Gladly (or may have: a connection broken after sending, a 5xx), is reported as
  * uncertain, not sent again. A 4xx refusal of such a call is an ordinary failure, tried again.
  *
- * @throws {@link GladlyInputError} (when iterated) for bad options or a journal of another job.
+ * @throws GladlyInputError (from `gladly-api`) for bad options; when iterated, for a journal of another job.
  */
 export function runBulk<Row>(options: BulkOptions<Row>): BulkRun<Row> {
   const concurrency = options.concurrency ?? 10;
