@@ -403,6 +403,26 @@ describe("runBulk and calls not safe to repeat", () => {
     expect(notesOf(id)).toHaveLength(1);
   });
 
+  it("tries a note again when the client refused it before sending (a bad argument): nothing reached Gladly", async () => {
+    const id = conversation();
+    const journal = memoryJournal();
+    const job = (header: string) =>
+      runBulk({
+        client,
+        rows: [id],
+        journal,
+        job: "conversations.addNoteToConversation",
+        run: (conversationId, ctx) =>
+          ctx.gladly.conversations.addNoteToConversation({ conversationId, body: { content: { body: "checked" } } }, { headers: { "x-note": header } }),
+      });
+    const [first] = await collect(job("line\nbreak"));
+    expect(first).toMatchObject({ status: "failed", error: { name: "GladlyInputError" } });
+    expect(notesOf(id)).toHaveLength(0);
+    const [second] = await collect(job("fine"));
+    expect(second).toMatchObject({ status: "done" });
+    expect(notesOf(id)).toHaveLength(1);
+  });
+
   it("does not send a row's note again when a later call of the row failed", async () => {
     const id = conversation();
     const journal = memoryJournal();

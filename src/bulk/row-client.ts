@@ -5,10 +5,10 @@
  */
 import type { OperationEntry } from "../../generated/operations.ts";
 import type { GladlyClient } from "../client.ts";
-import { GladlyError } from "../errors.ts";
+import { GladlyError, GladlyInputError, GladlyLimiterError, GladlyRateLimitError } from "../errors.ts";
 import type { CallOptions } from "../operations.ts";
 import type { Priority } from "../pipeline/request.ts";
-import { operationIsIdempotent } from "../pipeline/retry.ts";
+import { operationIsIdempotent, provablyNotSent } from "../pipeline/retry.ts";
 import { deriveId } from "./ids.ts";
 
 export interface RowScope {
@@ -22,17 +22,14 @@ export interface RowScope {
   unsafeCallReached(operation: OperationEntry): void;
 }
 
-/** Connection failures where the request provably never left (as the retry layer reads them). */
-const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
-
-/** Whether a failed call may still have taken effect: anything but Gladly's 4xx refusal or a connection that never opened. */
+/**
+ * Whether a failed call may still have taken effect: anything but a refusal (Gladly's 4xx, a 429,
+ * the client's own checks and limiter) or a connection that provably never opened.
+ */
 function mayHaveReached(error: unknown): boolean {
+  if (error instanceof GladlyInputError || error instanceof GladlyLimiterError || error instanceof GladlyRateLimitError) return false;
   if (error instanceof GladlyError && error.status !== undefined && error.status >= 400 && error.status < 500) return false;
-  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && NOT_SENT.has(code)) return false;
-  }
-  return true;
+  return !provablyNotSent(error);
 }
 
 type Method = ((args?: Record<string, unknown>, options?: CallOptions) => Promise<unknown>) & { operation?: OperationEntry };

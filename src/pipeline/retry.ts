@@ -66,10 +66,16 @@ function causeCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Whether a thrown error says the request never left: a connection that provably never opened. */
+export function provablyNotSent(error: unknown): boolean {
+  const code = causeCode(error);
+  return code !== undefined && NOT_SENT.has(code);
+}
+
 /** Why a thrown error may be retried, or undefined when it must not be. */
 function errorReason(error: unknown, idempotent: boolean): string | undefined {
   const code = causeCode(error);
-  if (code && NOT_SENT.has(code)) return `connection failed (${code}) before the request was sent`;
+  if (provablyNotSent(error)) return `connection failed (${code}) before the request was sent`;
   if (!idempotent || !(error instanceof Error)) return undefined;
   if (error instanceof AttemptTimeoutError) return error.message;
   // A limiter's refusal, or a mistake of the caller's, is final.
