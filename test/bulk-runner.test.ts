@@ -112,6 +112,18 @@ describe("runBulk with a journal", () => {
     expect(fake.state.customers.get(id)?.name).toBe("Derived One");
   });
 
+  it("reads back a create whose own id (from the row) an unjournaled earlier run already made", async () => {
+    const rows = [{ id: "rowGivenId000000000001", name: "Row Given" }];
+    const job = (journal: BulkJournal) =>
+      runBulk({ client, rows, journal, key: (r) => r.id, run: (row, ctx) => ctx.gladly.customers.createCustomer({ body: row }) });
+    const [first] = await collect(job(memoryJournal()));
+    expect(first).toMatchObject({ status: "done", result: "rowGivenId000000000001" });
+    // A fresh journal: the run that made it crashed before writing its entry.
+    const [again] = await collect(job(memoryJournal()));
+    expect(again).toMatchObject({ status: "done", result: "rowGivenId000000000001" });
+    expect([...fake.state.customers.values()].filter((c) => c.name === "Row Given")).toHaveLength(1);
+  });
+
   it("cuts off a line torn by a crash, so later entries start on a line of their own", async () => {
     const path = join(dir, "journal.jsonl");
     const rows = ["a", "b", "c"];

@@ -54,6 +54,10 @@ export function rowClient(client: GladlyClient, scope: RowScope): GladlyClient {
           if (args.body.id === undefined) {
             callArgs = { ...args, body: { ...args.body, id: await deriveId(scope.jobId, scope.key, `${op.operationId}#${n}`) } };
             idMayExist = true;
+          } else if (typeof args.body.id === "string") {
+            // An id the row gives (an `id` column) is the same on every run too: a 409 on it alone
+            // is this row's create, made by a run that stopped before journaling it.
+            idMayExist = true;
           }
         }
         const unsafe = !operationIsIdempotent(op) && !idMayExist;
