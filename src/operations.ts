@@ -89,6 +89,8 @@ export interface CallOptions {
    * about that id alone is that earlier create, read back, even on the first attempt of this run.
    */
   idMayExist?: boolean;
+  /** @internal Told each time the request leaves the rate limiter's queue for the network (a bulk job journals a call not safe to repeat then). */
+  onSent?: () => void;
 }
 
 /** What a call with `{ raw: true }` resolves to: the data and the HTTP response it came from. */
@@ -302,7 +304,7 @@ function buildRequest(ctx: OperationContext, op: OperationEntry, args: Record<st
     read,
     signal: options.signal,
     attempt: 1,
-    settings: { retry: options.retry, timeout: options.timeout, priority: options.priority, followRedirects: options.followRedirects },
+    settings: { retry: options.retry, timeout: options.timeout, priority: options.priority, followRedirects: options.followRedirects, onSent: options.onSent },
   };
 }
 

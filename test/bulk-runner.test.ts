@@ -1,7 +1,8 @@
 /** runBulk and its journals, in process: what is skipped, recorded, retried, refused, and when results come out. */
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type BulkJournal, type RowResult, deriveId, fileJournal, memoryJournal, runBulk } from "../src/bulk/index.ts";
@@ -205,6 +206,33 @@ describe("runBulk with a journal", () => {
   });
 });
 
+describe("fileJournal's lock", () => {
+  it("refuses a second run on a journal in use, and lets the next one in once the first is done", async () => {
+    const path = join(dir, "locked.jsonl");
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = runBulk({ client, rows: ["a"], journal: fileJournal(path), run: () => gate });
+    const firstDone = first.summary();
+    // Wait until the first run holds the journal.
+    while (!existsSync(`${path}.lock`)) await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = runBulk({ client, rows: ["a"], journal: fileJournal(path), run: async () => "twice" });
+    await expect(second.summary()).rejects.toThrow(/in use by process \d+/);
+    release();
+    expect(await firstDone).toMatchObject({ done: 1 });
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    expect(await runBulk({ client, rows: ["a"], journal: fileJournal(path), run: async () => "again" }).summary()).toMatchObject({ skipped: 1 });
+  });
+
+  it("takes over the lock of a process that died (kill -9), and refuses one held on another machine", async () => {
+    const path = join(dir, "stale.jsonl");
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: dead, host: hostname() }));
+    expect(await runBulk({ client, rows: ["a"], journal: fileJournal(path), run: async () => 1 }).summary()).toMatchObject({ done: 1 });
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: 1, host: "another-machine" }));
+    await expect(runBulk({ client, rows: ["b"], journal: fileJournal(path), run: async () => 1 }).summary()).rejects.toThrow(/another-machine/);
+  });
+});
+
 describe("runBulk's row keys", () => {
   it("reports a row whose key function throws as failed and goes on with the others", async () => {
     const ran: number[] = [];
@@ -242,6 +270,73 @@ describe("runBulk's row keys", () => {
     expect(ran).toEqual(["a@example.com"]);
     expect(results.filter((r) => r.status === "failed").map((r) => r.index)).toEqual([2, 3, 4]);
     for (const failed of results.filter((r) => r.status === "failed")) expect(failed).toMatchObject({ error: { name: "GladlyInputError" } });
+  });
+});
+
+describe("runBulk's own checks", () => {
+  it("fails a row whose key repeats an earlier row's, instead of merging the two", async () => {
+    const rows = [
+      { k: "same", name: "Dup First" },
+      { k: "same", name: "Dup Second" },
+    ];
+    const results = (
+      await collect(runBulk({ client, rows, key: (r) => r.k, run: (row, ctx) => ctx.gladly.customers.createCustomer({ body: { name: row.name } }) }))
+    ).sort((a, b) => a.index - b.index);
+    expect(results.map((r) => r.status)).toEqual(["done", "failed"]);
+    expect(results[1]).toMatchObject({ index: 2, error: { name: "GladlyInputError", message: expect.stringContaining("of row 1") } });
+    expect([...fake.state.customers.values()].filter((c) => c.name?.startsWith("Dup "))).toHaveLength(1);
+  });
+
+  it("stops reading rows once Gladly refuses the credentials (401), saying why", async () => {
+    const refused = createGladlyClient({ ...fake.clientOptions(), apiToken: "wrong-token", rateLimit: false });
+    let started = 0;
+    const run = runBulk({
+      client: refused,
+      rows: Array.from({ length: 50 }, (_, i) => i),
+      concurrency: 2,
+      run: (_row, ctx) => {
+        started++;
+        return ctx.gladly.organization.getOrganization();
+      },
+    });
+    const summary = await run.summary();
+    expect(summary).toMatchObject({ stopped: true, stopReason: expect.stringContaining("401") });
+    expect(started).toBeLessThan(5);
+    expect(summary.failed).toBe(started);
+  });
+
+  it("rides out a spell of 429s with its patient retries, where the client's defaults give up", async () => {
+    const conversationId = fake.state.openConversation(fake.state.createCustomer({ name: "Patient" }).id).id!;
+    fake.inject({ match: { operationId: "getConversation" }, status: 429, retryAfter: 0, times: 6 });
+    const [result] = await collect(runBulk({ client, rows: [conversationId], run: (id, ctx) => ctx.gladly.conversations.getConversation({ conversationId: id }) }));
+    expect(result).toMatchObject({ status: "done" });
+    fake.inject({ match: { operationId: "getConversation" }, status: 429, retryAfter: 0, times: 6 });
+    const [impatient] = await collect(
+      runBulk({ client, rows: [conversationId], retry: { maxRetries: 3 }, run: (id, ctx) => ctx.gladly.conversations.getConversation({ conversationId: id }) }),
+    );
+    expect(impatient).toMatchObject({ status: "failed", error: { status: 429 } });
+  });
+
+  it("gives no MaxListenersExceededWarning with many rows listening to one signal", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const controller = new AbortController();
+      const conversationId = fake.state.openConversation(fake.state.createCustomer({ name: "Listeners" }).id).id!;
+      const summary = await runBulk({
+        client,
+        rows: Array.from({ length: 60 }, (_, i) => i),
+        concurrency: 30,
+        signal: controller.signal,
+        run: (_row, ctx) => ctx.gladly.conversations.getConversation({ conversationId }),
+      }).summary();
+      expect(summary.done).toBe(60);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
   });
 });
 
@@ -433,6 +528,46 @@ describe("runBulk and calls not safe to repeat", () => {
     const [second] = await collect(job("fine"));
     expect(second).toMatchObject({ status: "done" });
     expect(notesOf(id)).toHaveLength(1);
+  });
+
+  it("journals a note as it leaves the rate limiter's queue: notes still queued at a stop are run next time, not reported uncertain", async () => {
+    // Its own fake and a client paced at 1 request/second, so that the other notes wait in the queue.
+    const paced = await startFakeGladly({ rateLimit: false });
+    try {
+      const slow = createGladlyClient({ ...paced.clientOptions(), rateLimit: { perSecond: 1, adaptive: false }, retry: false });
+      const ids = Array.from({ length: 5 }, (_, i) => paced.state.openConversation(paced.state.createCustomer({ name: `Queued ${i}` }).id).id!);
+      const notes = (id: string) =>
+        [...paced.state.items.values()].filter((item) => item.conversationId === id && (item.content as { type: string }).type === "CONVERSATION_NOTE");
+      const journal = memoryJournal();
+      const job = (gladly: typeof slow, signal?: AbortSignal) =>
+        runBulk({
+          client: gladly,
+          rows: ids,
+          journal,
+          concurrency: 5,
+          ...(signal ? { signal } : {}),
+          run: (id, ctx) => ctx.gladly.conversations.addNoteToConversation({ conversationId: id, body: { content: { body: "queued note" } } }),
+        });
+      const stop = new AbortController();
+      const first = job(slow, stop.signal);
+      for await (const result of first) if (result.status === "done") stop.abort();
+      const sentBefore = ids.filter((id) => notes(id).length > 0).length;
+      expect(sentBefore, "some notes were still queued at the stop").toBeLessThan(5);
+      await slow.rateLimit.disconnect();
+      const fast = createGladlyClient({ ...paced.clientOptions(), rateLimit: false, retry: false });
+      const again = await collect(job(fast));
+      for (const result of again) {
+        const id = result.row;
+        expect(notes(id), `conversation of row ${result.index}`).toHaveLength(1);
+        // Uncertain only if its note did leave before the stop.
+        if (result.status === "failed") expect(result.error.name).toBe("GladlyBulkUncertainError");
+      }
+      const uncertain = again.filter((r) => r.status === "failed").length;
+      expect(uncertain).toBeLessThanOrEqual(sentBefore - 1);
+      expect(ids.every((id) => notes(id).length === 1)).toBe(true);
+    } finally {
+      await paced.close();
+    }
   });
 
   it("does not send a row's note again when a later call of the row failed", async () => {

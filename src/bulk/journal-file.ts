@@ -3,7 +3,8 @@
  * each appended with a single write, so that a process killed at any point leaves every finished
  * entry whole and at most one torn line, which the next run cuts off.
  */
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
 import { GladlyInputError } from "../errors.ts";
 import { type BulkJournal, type JobMeta, type JournalEntry, JournalState, checkSameJob } from "./journal.ts";
 
@@ -53,6 +54,55 @@ function tornHeader(fd: number, size: number): boolean {
   return text.startsWith(start) || start.startsWith(text);
 }
 
+/** Whether a process of this machine is running (a process of another user still counts). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes `<journal>.lock` for this process, so that two runs of a job never share a journal (both
+ * would send the rows neither has journaled yet: a note twice). A lock left by a process that
+ * died (kill -9) is taken over; one held by a live process is refused. Returns its release.
+ */
+function lock(path: string): () => void {
+  const lockPath = `${path}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(lockPath, "wx");
+      writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
+      closeSync(fd);
+      return () => rmSync(lockPath, { force: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST" || attempt > 0) throw new GladlyInputError("journal", `cannot lock ${path} (${lockPath}: ${code ?? (error as Error).message})`);
+    }
+    let holder: { pid?: unknown; host?: unknown } | undefined;
+    try {
+      holder = JSON.parse(readFileSync(lockPath, "utf8")) as { pid?: unknown; host?: unknown };
+    } catch {
+      // Being written this instant by another process, or garbage: only an old one is stale.
+      const written = statSync(lockPath, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+      if (Date.now() - written < 10_000)
+        throw new GladlyInputError("journal", `${path} is being opened by another process (${lockPath}); run one job per journal at a time`);
+    }
+    const pid = typeof holder?.pid === "number" ? holder.pid : undefined;
+    if (holder && holder.host !== hostname())
+      throw new GladlyInputError(
+        "journal",
+        `${path} is locked by process ${pid} on ${String(holder.host)} (${lockPath}); if that job is no longer running, delete the lock`,
+      );
+    if (pid !== undefined && alive(pid))
+      throw new GladlyInputError("journal", `${path} is in use by process ${pid} (${lockPath}); run one job per journal at a time`);
+    // Left by a process that is gone: take it over.
+    rmSync(lockPath, { force: true });
+  }
+}
+
 /**
  * A journal in a file (created when missing). Running a job again with the same file skips the
  * rows it records as done, and creates again under the same derived ids.
@@ -62,10 +112,12 @@ function tornHeader(fd: number, size: number): boolean {
 export function fileJournal(path: string): BulkJournal {
   return {
     async open(proposedJobId, meta) {
+      const unlock = lock(path);
       let fd: number;
       try {
         fd = openSync(path, "a+");
       } catch (error) {
+        unlock();
         throw new GladlyInputError("journal", `cannot open ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
       }
       try {
@@ -110,10 +162,12 @@ export function fileJournal(path: string): BulkJournal {
           },
           async close() {
             closeSync(fd);
+            unlock();
           },
         };
       } catch (error) {
         closeSync(fd);
+        unlock();
         throw error;
       }
     },

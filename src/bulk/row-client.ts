@@ -8,7 +8,7 @@ import type { GladlyClient } from "../client.ts";
 import { GladlyError, GladlyInputError, GladlyLimiterError, GladlyRateLimitError } from "../errors.ts";
 import type { CallOptions } from "../operations.ts";
 import type { Priority } from "../pipeline/request.ts";
-import { operationIsIdempotent, provablyNotSent } from "../pipeline/retry.ts";
+import { type RetryOptions, operationIsIdempotent, provablyNotSent } from "../pipeline/retry.ts";
 import { deriveId } from "./ids.ts";
 
 export interface RowScope {
@@ -16,7 +16,9 @@ export interface RowScope {
   key: string;
   priority: Priority;
   signal: AbortSignal | undefined;
-  /** Called before a call that is not safe to repeat is sent. */
+  /** The job's retry settings for each call (a call's own `retry` wins). */
+  retry: RetryOptions | undefined;
+  /** Called as a call that is not safe to repeat leaves for the network (once per call). */
   beforeUnsafeCall(operation: OperationEntry): void;
   /** Called when such a call reached Gladly, or may have (it succeeded, or failed in a way that does not say it was refused). */
   unsafeCallReached(operation: OperationEntry): void;
@@ -61,12 +63,21 @@ export function rowClient(client: GladlyClient, scope: RowScope): GladlyClient {
           }
         }
         const unsafe = !operationIsIdempotent(op) && !idMayExist;
-        if (unsafe) scope.beforeUnsafeCall(op);
+        // Journaled as it leaves the rate limiter's queue for the network, not before: a call
+        // still queued when the job stops never reached Gladly, and is simply run next time.
+        let sent = false;
+        const onSent = () => {
+          if (sent) return;
+          sent = true;
+          scope.beforeUnsafeCall(op);
+        };
         const call = method(callArgs, {
           priority: scope.priority,
+          retry: scope.retry,
           ...(scope.signal ? { signal: scope.signal } : {}),
           ...options,
           ...(idMayExist ? { idMayExist } : {}),
+          ...(unsafe ? { onSent } : {}),
         });
         if (!unsafe) return call;
         try {
@@ -74,7 +85,7 @@ export function rowClient(client: GladlyClient, scope: RowScope): GladlyClient {
           scope.unsafeCallReached(op);
           return result;
         } catch (error) {
-          if (mayHaveReached(error)) scope.unsafeCallReached(op);
+          if (sent && mayHaveReached(error)) scope.unsafeCallReached(op);
           throw error;
         }
       },

@@ -5,7 +5,9 @@
  */
 import type { GladlyClient } from "../client.ts";
 import { GladlyAbortError, GladlyError, GladlyInputError } from "../errors.ts";
+import { setMaxListeners } from "node:events";
 import type { Priority } from "../pipeline/request.ts";
+import type { RetryOptions } from "../pipeline/retry.ts";
 import { newJobId } from "./ids.ts";
 import { type BulkErrorInfo, type BulkJournal, type OpenJournal, memoryJournal } from "./journal.ts";
 import { rowClient } from "./row-client.ts";
@@ -23,18 +25,18 @@ export interface RowContext {
   jobId: string;
   /** The row's position in the input, from 1. */
   index: number;
-  /** Aborts when the job is stopped. */
-  signal: AbortSignal | undefined;
+  /** Aborts when the job is stopped (its `signal` aborts); pass it to anything slow the row does besides `ctx.gladly`. */
+  signal: AbortSignal;
 }
 
 /** What {@link runBulk} runs: the rows, what to do with each, and how to keep track. */
-export interface BulkOptions<Row> {
+export interface BulkOptions<Row, Result = unknown> {
   /** The client to send with; its organization's rate limit paces the job. */
   client: GladlyClient;
   /** The rows: an array, or any iterable or async iterable (a CSV parser, an NDJSON reader). */
   rows: Iterable<Row> | AsyncIterable<Row>;
   /** What to do with one row: one or more calls through `ctx.gladly`. What it returns is the row's result. */
-  run: (row: Row, ctx: RowContext) => Promise<unknown>;
+  run: (row: Row, ctx: RowContext) => Promise<Result>;
   /**
    * A row's stable key: the journal and derived ids go by it, so it must not change between runs.
    * Default: the row's position (from 1), which holds as long as the input is not edited.
@@ -50,23 +52,27 @@ export interface BulkOptions<Row> {
   concurrency?: number;
   /** Queue priority of the job's calls (default "low": interactive calls go first). */
   priority?: Priority;
+  /**
+   * Retries of each call (default: up to 10 within 10 minutes, so a spell of 429s pauses the job
+   * instead of failing its rows; a call's own `retry` wins).
+   */
+  retry?: RetryOptions | false;
   /** Stops the job: no new row starts, rows in progress are aborted and left for the next run. */
   signal?: AbortSignal;
 }
 
 /** One row's outcome. */
-export type RowResult<Row> = {
+export type RowResult<Row, Result = unknown> = {
   key: string;
   index: number;
   row: Row;
 } & (
-  | { status: "done"; result: unknown }
+  | { status: "done"; result: Result }
   /** Already done by an earlier run of the job (per the journal). */
   | { status: "skipped" }
   | { status: "failed"; error: BulkErrorInfo }
 );
 
-/** The counts of a finished (or stopped) run. */
 /** The counts of a finished (or stopped) run. */
 export interface BulkSummary {
   /** The job's id (from the journal when it had one): derived ids come from it. */
@@ -79,14 +85,16 @@ export interface BulkSummary {
   skipped: number;
   /** Rows that failed (their errors are in the results and the journal). */
   failed: number;
-  /** True when the job was stopped by its signal before every row was read. */
+  /** True when the job stopped before every row was read: by its signal, or by `stopReason`. */
   stopped: boolean;
+  /** Why the job stopped by itself: Gladly refused its credentials or permissions (401, 403) for a row. */
+  stopReason?: string;
   /** How long the run took. */
   elapsedMs: number;
 }
 
 /** A running job: iterate it for each row's outcome as it completes; `summary()` waits for the end. */
-export interface BulkRun<Row> extends AsyncIterable<RowResult<Row>> {
+export interface BulkRun<Row, Result = unknown> extends AsyncIterable<RowResult<Row, Result>> {
   /** Runs the job to its end (reading the outcomes not yet read) and resolves to the counts. */
   summary(): Promise<BulkSummary>;
 }
@@ -108,7 +116,7 @@ export function errorInfo(error: unknown): BulkErrorInfo {
 const UNCERTAIN: BulkErrorInfo = {
   name: "GladlyBulkUncertainError",
   message:
-    "an earlier run stopped while sending a call that is not safe to repeat (it may or may not have reached Gladly); not sent again: check it, then mark the row done or remove it from the journal",
+    'an earlier run stopped while sending a call that is not safe to repeat (it may or may not have reached Gladly); not sent again: check it in Gladly, then append {"key":…,"status":"done"} to the journal to mark it done, or "status":"failed" to have the next run send it',
 };
 
 /**
@@ -125,7 +133,7 @@ const UNCERTAIN: BulkErrorInfo = {
  *
  * @throws GladlyInputError (from `gladly-api`) for bad options; when iterated, for a journal of another job.
  */
-export function runBulk<Row>(options: BulkOptions<Row>): BulkRun<Row> {
+export function runBulk<Row, Result = unknown>(options: BulkOptions<Row, Result>): BulkRun<Row, Result> {
   const concurrency = options.concurrency ?? 10;
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new GladlyInputError("concurrency", `must be a whole number ≥ 1, got ${String(options.concurrency)}`);
@@ -155,9 +163,26 @@ export function runBulk<Row>(options: BulkOptions<Row>): BulkRun<Row> {
   };
 }
 
-async function* execute<Row>(options: BulkOptions<Row>, concurrency: number, summary: BulkSummary): AsyncGenerator<RowResult<Row>, void, undefined> {
+/** Retries for a job's calls: patient, since nobody waits on one row (a call's own setting wins). */
+const BULK_RETRY: RetryOptions = { maxRetries: 10, maxElapsedMs: 600_000 };
+
+async function* execute<Row, Result>(
+  options: BulkOptions<Row, Result>,
+  concurrency: number,
+  summary: BulkSummary,
+): AsyncGenerator<RowResult<Row, Result>, void, undefined> {
   const started = performance.now();
-  const signal = options.signal;
+  // The job's own signal, following the caller's: every call of every row listens to it, more
+  // than EventTarget's default of 10 listeners, which is no leak.
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const follow = () => stop.abort(options.signal?.reason);
+  if (options.signal?.aborted) follow();
+  else options.signal?.addEventListener("abort", follow, { once: true });
+  const signal = stop.signal;
+  // Keys seen in this run: a key repeated in the input would share the first row's journal entry
+  // and derived ids, so the second row would be skipped or read back instead of done.
+  const seenKeys = new Map<string, number>();
   const journal: OpenJournal = await (options.journal ?? memoryJournal()).open(options.jobId ?? newJobId(), { job: options.job ?? "bulk" });
   summary.jobId = journal.jobId;
   const keyOf = options.key ?? ((_row: Row, index: number) => String(index));
@@ -167,7 +192,7 @@ async function* execute<Row>(options: BulkOptions<Row>, concurrency: number, sum
   // outcome is queued as it comes, and the loop below wakes for an outcome, an input row or an
   // abort, whichever comes first (a slow input must not hold back the results of rows done).
   const inFlight = new Set<Promise<void>>();
-  const completed: (RowResult<Row> | undefined)[] = [];
+  const completed: (RowResult<Row, Result> | undefined)[] = [];
   let broken: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
   const notify = () => {
@@ -179,7 +204,7 @@ async function* execute<Row>(options: BulkOptions<Row>, concurrency: number, sum
   let read: { ok: true; next: IteratorResult<Row> } | { ok: false; error: unknown } | undefined;
   let index = 0;
   let exhausted = false;
-  signal?.addEventListener("abort", notify);
+  signal.addEventListener("abort", notify);
   try {
     for (;;) {
       if (broken) throw broken.error;
@@ -192,10 +217,19 @@ async function* execute<Row>(options: BulkOptions<Row>, concurrency: number, sum
         }
         summary.total++;
         if (result.status === "done") summary.done++;
-        else summary.failed++;
+        else if (result.status === "failed") {
+          summary.failed++;
+          const status = result.error.status;
+          if ((status === 401 || status === 403) && summary.stopReason === undefined) {
+            // Every later row would be refused the same way (a million rows is 27 hours of 401s).
+            summary.stopReason = `Gladly answered ${status} (${status === 401 ? "the credentials were refused" : "the API user may not do this"}) for row ${result.index}: stopped; fix it and run the job again`;
+            summary.stopped = true;
+            exhausted = true;
+          }
+        }
         yield result;
       }
-      if (!exhausted && signal?.aborted) {
+      if (!exhausted && signal.aborted) {
         summary.stopped = true;
         exhausted = true;
       }
@@ -233,6 +267,15 @@ async function* execute<Row>(options: BulkOptions<Row>, concurrency: number, sum
           yield { key: String(index), index, row, status: "failed", error: errorInfo(error) };
           continue;
         }
+        const first = seenKeys.get(key);
+        if (first !== undefined) {
+          summary.total++;
+          summary.failed++;
+          const error = new GladlyInputError("key", `row ${index} has the key ${JSON.stringify(key)} of row ${first}: keys must be unique`);
+          yield { key, index, row, status: "failed", error: errorInfo(error) };
+          continue;
+        }
+        seenKeys.set(key, index);
         const state = journal.stateOf(key);
         if (state === "done" || state === "sending") {
           summary.total++;
@@ -241,7 +284,7 @@ async function* execute<Row>(options: BulkOptions<Row>, concurrency: number, sum
           yield state === "done" ? { key, index, row, status: "skipped" } : { key, index, row, status: "failed", error: UNCERTAIN };
           continue;
         }
-        const running: Promise<void> = runRow(options, journal, row, key, index).then(
+        const running: Promise<void> = runRow(options, signal, journal, row, key, index).then(
           (result) => {
             inFlight.delete(running);
             completed.push(result);
@@ -263,7 +306,8 @@ async function* execute<Row>(options: BulkOptions<Row>, concurrency: number, sum
       });
     }
   } finally {
-    signal?.removeEventListener("abort", notify);
+    signal.removeEventListener("abort", notify);
+    options.signal?.removeEventListener("abort", follow);
     summary.elapsedMs = Math.round(performance.now() - started);
     await Promise.allSettled(inFlight);
     // An input still waited on is not waited for: an async generator's return() would wait for
@@ -281,12 +325,19 @@ function keyFor(value: unknown, index: number): string {
 }
 
 /** Runs one row and records its outcome; undefined when the job's abort stopped it (left unrecorded, for the next run). */
-async function runRow<Row>(options: BulkOptions<Row>, journal: OpenJournal, row: Row, key: string, index: number): Promise<RowResult<Row> | undefined> {
-  const signal = options.signal;
+async function runRow<Row, Result>(
+  options: BulkOptions<Row, Result>,
+  signal: AbortSignal,
+  journal: OpenJournal,
+  row: Row,
+  key: string,
+  index: number,
+): Promise<RowResult<Row, Result> | undefined> {
   const gladly = rowClient(options.client, {
     jobId: journal.jobId,
     key,
     priority: options.priority ?? "low",
+    retry: options.retry === false ? { maxRetries: 0 } : (options.retry ?? BULK_RETRY),
     signal,
     beforeUnsafeCall: (op) => journal.record({ key, status: "sending", operation: op.operationId }),
     unsafeCallReached: (op) => {
@@ -295,18 +346,18 @@ async function runRow<Row>(options: BulkOptions<Row>, journal: OpenJournal, row:
   });
   // A call not safe to repeat that reached Gladly (or may have): the row must not be run again.
   let reached: string | undefined;
-  let result: unknown;
+  let result: Result;
   try {
     result = await options.run(row, { gladly, key, jobId: journal.jobId, index, signal });
   } catch (error) {
     // The client's GladlyAbortError, or the caller's own code rejecting with the signal's reason.
-    if (signal?.aborted && (error instanceof GladlyAbortError || error === signal.reason || (error as Error | undefined)?.name === "AbortError"))
+    if (signal.aborted && (error instanceof GladlyAbortError || error === signal.reason || (error as Error | undefined)?.name === "AbortError"))
       return undefined;
     const info = errorInfo(error);
     if (reached !== undefined) {
       // Not recorded as failed (which would run the row again): the journal keeps the row at
       // `sending`, so the next run reports it as uncertain too.
-      const message = `${reached} may have reached Gladly before the row failed (${info.message}); not sent again: check it, then mark the row done or remove it from the journal`;
+      const message = `${reached} may have reached Gladly before the row failed (${info.message}); not sent again: check it in Gladly, then append {"key":${JSON.stringify(key)},"status":"done"} to the journal to mark it done, or "failed" to have the next run send it`;
       return { key, index, row, status: "failed", error: { ...info, name: UNCERTAIN.name, message } };
     }
     journal.record({ key, status: "failed", error: info });

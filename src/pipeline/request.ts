@@ -26,6 +26,8 @@ export interface CallSettings {
   idempotent?: boolean | undefined;
   /** False to hand back a redirect instead of following it. */
   followRedirects?: boolean | undefined;
+  /** Told each time the request is handed to fetch (past the rate limiter's queue): it may reach the server from then on. */
+  onSent?: (() => void) | undefined;
 }
 
 /** One request as it travels through the pipeline's layers, with every setting of its call. */
