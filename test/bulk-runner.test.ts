@@ -308,7 +308,9 @@ describe("runBulk's own checks", () => {
   it("rides out a spell of 429s with its patient retries, where the client's defaults give up", async () => {
     const conversationId = fake.state.openConversation(fake.state.createCustomer({ name: "Patient" }).id).id!;
     fake.inject({ match: { operationId: "getConversation" }, status: 429, retryAfter: 0, times: 6 });
-    const [result] = await collect(runBulk({ client, rows: [conversationId], run: (id, ctx) => ctx.gladly.conversations.getConversation({ conversationId: id }) }));
+    const [result] = await collect(
+      runBulk({ client, rows: [conversationId], run: (id, ctx) => ctx.gladly.conversations.getConversation({ conversationId: id }) }),
+    );
     expect(result).toMatchObject({ status: "done" });
     fake.inject({ match: { operationId: "getConversation" }, status: 429, retryAfter: 0, times: 6 });
     const [impatient] = await collect(
