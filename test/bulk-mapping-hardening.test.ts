@@ -257,3 +257,18 @@ describe("#18 templates that are not objects, or reach a prototype", () => {
     expect(() => compileMapping(operations.createCustomer).check(["name", "customAttribute:__proto__"])).toThrow(/"customAttribute:__proto__"/);
   });
 });
+
+describe("#7 columns that are there for other reasons", () => {
+  it("the --key column and a failures file's own columns are not unknown columns", async () => {
+    const failures = join(dir, "failed.csv");
+    const input = await file("rerun.csv", "ref,name,email:1\nr1,Rerun One,not-an-email\n");
+    const first = await gladly(["bulk", "customers", "createCustomer", "--input", input, "--key", "ref", "--failures", failures]);
+    expect(first.code).toBe(1);
+    const fixed = (await readFile(failures, "utf8")).replace("not-an-email", "rerun@example.com");
+    const again = await gladly(["bulk", "customers", "createCustomer", "--input", await file("fixed.csv", fixed), "--key", "ref"]);
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    expect(customersNamed("Rerun One")).toMatchObject([{ emails: [{ original: "rerun@example.com" }] }]);
+    expect(compileMapping(operations.createCustomer, undefined, { ignoreColumns: ["ref"] }).check(["ref", "name"])).toEqual([]);
+  });
+});

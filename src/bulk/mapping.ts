@@ -22,6 +22,11 @@ export interface MappingOptions {
    * row is sent.
    */
   allowUnknownColumns?: boolean;
+  /**
+   * Columns the input may have for other reasons, not reported when they match nothing: the row
+   * key's column, or the `error…` columns of a failures file run again once fixed.
+   */
+  ignoreColumns?: readonly string[];
 }
 
 /** A compiled mapping: call it with a row; `check` looks at the input's columns before the first row. */
@@ -434,6 +439,7 @@ function trimmedNames(): (row: BulkRecord) => BulkRecord {
  */
 export function compileMapping(op: OperationEntry, template?: unknown, options: MappingOptions = {}): RowMapping {
   const allowUnknown = options.allowUnknownColumns === true;
+  const ignored = new Set((options.ignoreColumns ?? []).map((c) => c.trim()));
   const input = inputSchemaOf(op, false);
   const root = input as Schema;
   const validate = argsValidator(op);
@@ -479,14 +485,15 @@ export function compileMapping(op: OperationEntry, template?: unknown, options: 
         const path = pathOf(column);
         if (path) setAt(args, path, new Cell(value));
         // A JSON row may bring names its first row did not have.
-        else if (!allowUnknown) problems.push(`column ${JSON.stringify(column)} matches nothing of ${op.operationId}${hint(column)}`);
+        else if (!allowUnknown && !ignored.has(column.trim()))
+          problems.push(`column ${JSON.stringify(column)} matches nothing of ${op.operationId}${hint(column)}`);
       }
       return args;
     };
     check = (columns) => {
       const conflicts = columnConflicts(columns, pathOf);
       if (conflicts.length) throw new GladlyInputError("input", conflicts.join("; "));
-      const unused = columns.filter((c) => !pathOf(c) && !listPositionProblem(c.trim()));
+      const unused = columns.filter((c) => !pathOf(c) && !listPositionProblem(c.trim()) && !ignored.has(c.trim()));
       if (!unused.length) return [];
       const names = unused.map((c) => `${JSON.stringify(c)}${hint(c)}`).join(", ");
       const subject = unused.length === 1 ? `column ${names} matches` : `columns ${names} match`;

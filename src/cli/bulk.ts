@@ -426,7 +426,11 @@ export function addBulkCommand(program: Command, io: CliIo, client: (command: Co
     .action(async function (this: Command, group: string, operationId: string, options: BulkOptions) {
       const op = operationOf(group, operationId);
       const format = formatOf(options);
-      const mapping = compileMapping(op, await templateOf(options.map), { allowUnknownColumns: options.allowUnknownColumns === true });
+      const mapping = compileMapping(op, await templateOf(options.map), {
+        allowUnknownColumns: options.allowUnknownColumns === true,
+        // The key's column, and a failures file's own columns when it is run again once fixed.
+        ignoreColumns: [...(options.key === undefined ? [] : [options.key]), "error", "error_status", "error_details", "other_columns"],
+      });
       if (options.key !== undefined && options.key.trim() === "") throw usage("--key", "must name a column");
       if (options.jobId !== undefined && options.jobId.trim() === "") throw usage("--job-id", "must not be empty");
       // Credentials are checked before anything is read; a dry run needs none.
