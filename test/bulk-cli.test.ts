@@ -139,7 +139,7 @@ describe("readRows", () => {
 
 describe("compileMapping", () => {
   it("maps customer columns by the conventions, converting by the schema", () => {
-    const map = compileMapping(operations.createCustomer);
+    const map = compileMapping(operations.createCustomer, undefined, { allowUnknownColumns: true });
     expect(map.check(["name", "email:1", "nickname", "phone:2"])).toEqual(['column "nickname" matches nothing of createCustomer: ignored']);
     expect(
       map({
@@ -297,7 +297,7 @@ describe("gladly bulk", () => {
 
   it("reads NDJSON, also from stdin, and warns once about columns it ignores", async () => {
     const text = '{"name":"Nd One","email:1":"nd1@example.com","shoeSize":41}\n{"name":"Nd Two","emails":[{"original":"nd2@example.com"}]}\n';
-    const fromFile = await gladly(["bulk", "customers", "createCustomer", "--input", await file("c.ndjson", text)]);
+    const fromFile = await gladly(["bulk", "customers", "createCustomer", "--input", await file("c.ndjson", text), "--allow-unknown-columns"]);
     expect(fromFile.code).toBe(0);
     expect(fromFile.stderr.match(/ignored/g)).toHaveLength(1);
     expect(fromFile.stderr).toContain('column "shoeSize" matches nothing of createCustomer');
@@ -390,7 +390,7 @@ describe("gladly bulk", () => {
         return true;
       },
     };
-    const run = await gladly(["bulk", "customers", "createCustomer", "--input", input, "--dry-run"], { io: { stderr: terminal } });
+    const run = await gladly(["bulk", "customers", "createCustomer", "--input", input, "--dry-run", "--allow-unknown-columns"], { io: { stderr: terminal } });
     expect(run.code).toBe(0);
     expect(stderr).toContain('column "shoeSize" matches nothing of createCustomer: ignored\n');
     expect(stderr).toMatch(/bulk =+ 100% \| 2 of ~2 rows: 2 done, 0 skipped, 0 failed \| [\d.]+ rows\/s \| ETA 0s/);

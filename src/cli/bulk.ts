@@ -28,6 +28,7 @@ interface BulkOptions {
   failures?: string;
   concurrency: number;
   jobId?: string;
+  allowUnknownColumns?: boolean;
 }
 
 /** A row that failed before anything was sent: its mapping or schema problems. */
@@ -63,17 +64,28 @@ function operationOf(group: string, operationId: string): OperationEntry {
 async function templateOf(value: string | undefined): Promise<unknown> {
   if (value === undefined) return undefined;
   let text = value;
-  if (!value.trimStart().startsWith("{")) {
+  // Inline JSON of any kind (`[1]` too) is read as JSON, so the mapping can say it must be an object.
+  if (!/^\s*[{[]/.test(value)) {
     try {
       text = await readFile(value, "utf8");
     } catch (error) {
-      throw usage("--map", `${value}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      if (isJson(value)) text = value;
+      else throw usage("--map", `${value}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw usage("--map", `not valid JSON (${(error as Error).message})`);
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -370,6 +382,18 @@ async function dryRun(
   return { jobId, total: counts.rows, done: counts.done, skipped: 0, failed: counts.failed, stopped, elapsedMs: Math.round(performance.now() - started) };
 }
 
+/**
+ * Gladly's own "no such resource": a 404 whose body is its error shape with a not-found code
+ * (`not_exist` in its spec's examples and the fake). A 404 from a wrong base URL or a proxy has
+ * no such body, and must fail the row rather than count as already deleted.
+ */
+function isGladlyNotFound(error: unknown): boolean {
+  if (!(error instanceof GladlyNotFoundError)) return false;
+  const body = error.body as { errors?: unknown } | null | undefined;
+  if (typeof body !== "object" || body === null || !Array.isArray(body.errors)) return false;
+  return error.errors.length > 0 && error.errors.some((e) => e.code === "not_exist" || e.code === "not_found");
+}
+
 /** Registers `gladly bulk` on the program; `client` makes the client (credentials are needed only to send). */
 export function addBulkCommand(program: Command, io: CliIo, client: (command: Command) => GladlyClient, setExitCode: (code: number) => void): void {
   program
@@ -395,10 +419,18 @@ export function addBulkCommand(program: Command, io: CliIo, client: (command: Co
       10,
     )
     .option("--job-id <id>", "the job's id (derived create ids come from it) when the journal has none yet")
+    .option(
+      "--allow-unknown-columns",
+      "ignore columns that match nothing of the operation, and send template properties its schema lacks, with a warning (default: exit 2 naming them)",
+    )
     .action(async function (this: Command, group: string, operationId: string, options: BulkOptions) {
       const op = operationOf(group, operationId);
       const format = formatOf(options);
-      const mapping = compileMapping(op, await templateOf(options.map));
+      const mapping = compileMapping(op, await templateOf(options.map), {
+        allowUnknownColumns: options.allowUnknownColumns === true,
+        // The key's column, and a failures file's own columns when it is run again once fixed.
+        ignoreColumns: [...(options.key === undefined ? [] : [options.key]), "error", "error_status", "error_details", "other_columns"],
+      });
       if (options.key !== undefined && options.key.trim() === "") throw usage("--key", "must name a column");
       if (options.jobId !== undefined && options.jobId.trim() === "") throw usage("--job-id", "must not be empty");
       // Credentials are checked before anything is read; a dry run needs none.
@@ -443,7 +475,7 @@ export function addBulkCommand(program: Command, io: CliIo, client: (command: Co
                 return await method(mapped.args);
               } catch (error) {
                 // Already gone: the end state the row asked for (and what a resumed delete meets).
-                if (op.method === "DELETE" && error instanceof GladlyNotFoundError) return { alreadyDeleted: true };
+                if (op.method === "DELETE" && isGladlyNotFound(error)) return "already deleted";
                 throw error;
               }
             },
