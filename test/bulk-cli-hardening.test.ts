@@ -212,6 +212,17 @@ describe("input that is not UTF-8 (#10)", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/line 3: not UTF-8 \(save the file as UTF-8\)/);
 
+    // The line named is the row's first, after quoted line breaks, blank lines and bad rows.
+    const mixed = Buffer.concat([Buffer.from('"na\nme",x\na,b\n\n"q\nq",c\nx,y,z\n'), latin1("Jos\u00e9,1\n\n\n\u00e9,2\n"), Buffer.from("ok,3\n")]);
+    const mixedRows = await records(readRows(Readable.from([mixed]), "csv"));
+    expect(mixedRows.map((r) => (r instanceof MalformedRow ? r.reason.replace(/(line \d+: \w+).*/, "$1") : "ok"))).toEqual([
+      "ok",
+      "ok",
+      "line 7: Invalid",
+      "line 8: not",
+      "line 11: not",
+      "ok",
+    ]);
     // Only bytes that are not UTF-8 count: UTF-8 cut anywhere between chunks, a real U+FFFD included, is the text it is.
     const text = "name\nJos\u00e9 \u20ac \u{1F600} \uFFFD\n";
     const bytes = Buffer.from(text);

@@ -444,7 +444,6 @@ async function planRows(
   const header = input.rows.position.columns;
   if (options.key !== undefined && format === "csv" && header && !header.includes(options.key))
     throw usage("--key", `the CSV header has no column ${JSON.stringify(options.key)}; it has ${header.map((c) => JSON.stringify(c)).join(", ")}`);
-  failures?.open();
   let failuresInput: boolean | undefined;
   const sawColumns = (columns: readonly string[]) => {
     failuresInput = columns.includes(ROW_KEY_COLUMN);
@@ -453,6 +452,8 @@ async function planRows(
   };
   if (header) sawColumns(header);
   else if (!first.done && !(first.value instanceof MalformedRow)) sawColumns(Object.keys(first.value));
+  // Checked as far as it can be before rows go: the failures file may be emptied now.
+  failures?.open();
   let keyOf: ((item: InputRow) => string) | undefined;
   const keyFor = (item: InputRow) => {
     if (options.key === undefined && failuresInput === undefined) return keyReader(undefined)(item);
