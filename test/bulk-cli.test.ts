@@ -520,6 +520,15 @@ describe("gladly bulk", () => {
     expect(run.code).toBe(130);
     expect(run.summary).toMatchObject({ total: 0, stopped: true });
     expect(customersNamed("Int ")).toEqual([]);
+    // Also while the first row is still awaited: stdin with nothing on it yet.
+    const silent = { [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<string>>(() => {}) }) };
+    for (const dryRun of [[], ["--dry-run"]]) {
+      const waiting = await gladly(["bulk", "customers", "createCustomer", "--input", "-", "--format", "csv", ...dryRun], {
+        io: { stdin: silent, untilInterrupted: () => new Promise((resolve) => setTimeout(resolve, 20)) },
+      });
+      expect(waiting.code).toBe(130);
+      expect(waiting.summary).toMatchObject({ total: 0, stopped: true });
+    }
   });
 
   it("interrupted mid-job: exit 130 with the summary, and the journal's next run does the rest, each row once", async () => {

@@ -139,9 +139,12 @@ class FailuresFile {
     }
   }
 
-  /** The columns are the input's: a CSV's header, else its first readable row's (call before a row can fail). */
-  sawColumns(columns: readonly string[]): void {
-    this.columns ??= columns.filter((c) => !FAILURE_COLUMNS.includes(c));
+  /**
+   * The columns are the input's: a CSV's header, else its first readable row's (call before a row
+   * can fail); those of a failures file given as the input are written afresh.
+   */
+  sawColumns(columns: readonly string[], failuresInput: boolean): void {
+    this.columns ??= failuresInput ? columns.filter((c) => !FAILURE_COLUMNS.includes(c)) : [...columns];
   }
 
   write(item: InputRow, error: BulkErrorInfo): void {
@@ -438,16 +441,23 @@ async function planRows(
   mapping: RowMapping,
   failures: FailuresFile | undefined,
   warn: (text: string) => void,
+  signal: AbortSignal,
 ): Promise<RowsPlan> {
   const iterator = input.rows[Symbol.asyncIterator]();
-  const first = await iterator.next();
+  // Ctrl-C while the first row is awaited (stdin with nothing yet) stops the job with no rows.
+  const stopped = new Promise<IteratorResult<BulkRecord | MalformedRow>>((resolve) => {
+    if (signal.aborted) resolve({ done: true, value: undefined });
+    signal.addEventListener("abort", () => resolve({ done: true, value: undefined }), { once: true });
+  });
+  const first = await Promise.race([iterator.next(), stopped]);
+  if (signal.aborted) return { rows: (async function* () {})(), keyOf: keyReader(undefined) };
   const header = input.rows.position.columns;
   if (options.key !== undefined && format === "csv" && header && !header.includes(options.key))
     throw usage("--key", `the CSV header has no column ${JSON.stringify(options.key)}; it has ${header.map((c) => JSON.stringify(c)).join(", ")}`);
   let failuresInput: boolean | undefined;
   const sawColumns = (columns: readonly string[]) => {
     failuresInput = columns.includes(ROW_KEY_COLUMN);
-    failures?.sawColumns(columns);
+    failures?.sawColumns(columns, failuresInput);
     for (const warning of mapping.check(columns.filter((c) => !failuresInput || !FAILURE_COLUMNS.includes(c)))) warn(`gladly bulk: ${warning}`);
   };
   if (header) sawColumns(header);
@@ -524,6 +534,7 @@ async function dryRun(
     }
     progress.update();
   }
+  if (signal.aborted) stopped = true;
   return {
     jobId,
     total: counts.rows,
@@ -597,12 +608,12 @@ export function addBulkCommand(program: Command, io: CliIo, client: (command: Co
           progress.log(
             "gladly bulk: warning: without --journal this run cannot be resumed: running it again sends every row again (and creates each row again)",
           );
-        const plan = await planRows(input, format, options, mapping, failures, (text) => progress.log(text));
         const controller = new AbortController();
         void io.untilInterrupted().then(() => {
           interrupted = true;
           controller.abort();
         });
+        const plan = await planRows(input, format, options, mapping, failures, (text) => progress.log(text), controller.signal);
         const failed = (item: InputRow, error: BulkErrorInfo) => {
           progress.log(describeFailure(item, error));
           failures?.write(item, error);
