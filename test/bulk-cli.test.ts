@@ -416,6 +416,9 @@ describe("gladly bulk", () => {
         error: 'body.emails[0].original: must match format "email"',
         error_status: "",
         error_details: "",
+        gladly_row: "2",
+        gladly_row_key: "2",
+        gladly_raw: "",
       },
       {
         name: "Fail Type",
@@ -425,6 +428,9 @@ describe("gladly bulk", () => {
         error: 'body.phones[0].type: must be one of "HOME", "MOBILE", "OFFICE"',
         error_status: "",
         error_details: "",
+        gladly_row: "3",
+        gladly_row_key: "3",
+        gladly_raw: "",
       },
       {
         name: "",
@@ -434,6 +440,9 @@ describe("gladly bulk", () => {
         error: expect.stringMatching(/^line 5: Quote Not Closed/),
         error_status: "",
         error_details: "",
+        gladly_row: "4",
+        gladly_row_key: "4",
+        gladly_raw: '"Fail Quote,x',
       },
     ]);
     expect(run.stderr.match(/^row \d+ \(key \d+\) failed: /gm)).toHaveLength(3);
@@ -445,9 +454,18 @@ describe("gladly bulk", () => {
     const run = await gladly(["bulk", "customers", "createCustomer", "--input", input, "--dry-run", "--failures", failures], { env: {} });
     expect(run.code).toBe(1);
     const text = await readFile(failures, "utf8");
-    expect(text.split("\n")[0]).toBe("name,email:1,error,error_status,error_details");
+    expect(text.split("\n")[0]).toBe("name,email:1,error,error_status,error_details,gladly_row,gladly_row_key,gladly_raw");
     expect(parse(text, { columns: true })).toEqual([
-      { name: "", "email:1": "", error: expect.stringMatching(/^line 2: .*Record Length/), error_status: "", error_details: "" },
+      {
+        name: "",
+        "email:1": "",
+        error: expect.stringMatching(/^line 2: .*Record Length/),
+        error_status: "",
+        error_details: "",
+        gladly_row: "1",
+        gladly_row_key: "1",
+        gladly_raw: "First,bad,extra",
+      },
     ]);
   });
 
@@ -486,14 +504,13 @@ describe("gladly bulk", () => {
     expect(other.stderr).toMatch(/customers\.createCustomer, not customers\.updateCustomer/);
   });
 
-  it("counts a delete answered 404 as done, and fails rows whose --key repeats", async () => {
+  it("counts a delete answered 404 as done, and fails rows whose --key repeats (a row with nothing in it is no row)", async () => {
     fake.state.customers.set("del-1", { id: "del-1", name: "Del One" } as never);
     const input = await file("delete.csv", 'customerId\ndel-1\nnever-existed\ndel-1\n""\n');
     const run = await gladly(["bulk", "customers", "deleteCustomer", "--input", input, "--key", "customerId", "--concurrency", "1"]);
     expect(fake.state.customers.has("del-1")).toBe(false);
-    expect(run.summary).toMatchObject({ total: 4, done: 2, failed: 2 });
+    expect(run.summary).toMatchObject({ total: 3, done: 2, failed: 1 });
     expect(run.stderr).toContain('--key customerId: "del-1" is also the key of row 1');
-    expect(run.stderr).toContain("--key customerId: empty in this row");
     expect(run.code).toBe(1);
   });
 
@@ -503,6 +520,15 @@ describe("gladly bulk", () => {
     expect(run.code).toBe(130);
     expect(run.summary).toMatchObject({ total: 0, stopped: true });
     expect(customersNamed("Int ")).toEqual([]);
+    // Also while the first row is still awaited: stdin with nothing on it yet.
+    const silent = { [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<string>>(() => {}) }) };
+    for (const dryRun of [[], ["--dry-run"]]) {
+      const waiting = await gladly(["bulk", "customers", "createCustomer", "--input", "-", "--format", "csv", ...dryRun], {
+        io: { stdin: silent, untilInterrupted: () => new Promise((resolve) => setTimeout(resolve, 20)) },
+      });
+      expect(waiting.code).toBe(130);
+      expect(waiting.summary).toMatchObject({ total: 0, stopped: true });
+    }
   });
 
   it("interrupted mid-job: exit 130 with the summary, and the journal's next run does the rest, each row once", async () => {
@@ -539,7 +565,7 @@ describe("gladly bulk", () => {
       [["bulk", "customers", "noop", "--input", input], /customers has no operation "noop"; it has .*createCustomer/],
       [["bulk", "customers", "createCustomer", "--input", input, "--bogus"], /unknown option '--bogus'/],
       [["bulk", "customers", "createCustomer"], /required option '--input <file>' not specified/],
-      [["bulk", "customers", "createCustomer", "--input", input, "--concurrency", "0"], /--concurrency: 0: not a whole number ≥ 1/],
+      [["bulk", "customers", "createCustomer", "--input", input, "--concurrency", "0"], /--concurrency: 0: not a whole number from 1 to 100/],
       [["bulk", "customers", "createCustomer", "--input", join(dir, "rows.txt")], /--format: cannot tell/],
       [["bulk", "customers", "createCustomer", "--input", input, "--format", "xml"], /--format: must be csv, ndjson or json/],
       [["bulk", "customers", "createCustomer", "--input", input, "--map", "{oops"], /--map: not valid JSON/],

@@ -5,17 +5,19 @@
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
+import { resolve } from "node:path";
 import { MultiBar } from "cli-progress";
 import type { Command } from "commander";
 import { stringify } from "csv-stringify/sync";
 import { type OperationEntry, operations } from "../../generated/operations.ts";
 import { fileJournal } from "../bulk/journal-file.ts";
-import type { BulkErrorInfo } from "../bulk/journal.ts";
+import type { BulkErrorInfo, JournalState } from "../bulk/journal.ts";
 import { type BulkRecord, MalformedRow, type ReadPosition, type RowFormat, type RowStream, formatOfPath, readRows } from "../bulk/input.ts";
 import { type RowMapping, compileMapping } from "../bulk/mapping.ts";
 import { type BulkSummary, runBulk } from "../bulk/runner.ts";
 import type { GladlyClient } from "../client.ts";
 import { GladlyInputError, GladlyNotFoundError } from "../errors.ts";
+import { inspectJournal } from "./bulk-journal.ts";
 import type { CliIo } from "./program.ts";
 
 interface BulkOptions {
@@ -114,9 +116,17 @@ async function writeOut(io: CliIo, text: string): Promise<void> {
   if (stdout.write(text) === false && typeof stdout.once === "function") await new Promise<void>((resolve) => stdout.once!("drain", resolve));
 }
 
+/**
+ * The columns a failures file adds to the input's. When an input has `gladly_row_key` (it is a
+ * failures file, fixed and run again), they are not the row's data: left out of the mapping, and
+ * the key comes from `gladly_row_key`, so the journal sees the rows under their first run's keys.
+ */
+const ROW_KEY_COLUMN = "gladly_row_key";
+const FAILURE_COLUMNS = ["error", "error_status", "error_details", "other_columns", "gladly_row", ROW_KEY_COLUMN, "gladly_raw"];
+
 /** `--failures`: each failed row's columns plus Gladly's error, appended as the row fails. */
 class FailuresFile {
-  private readonly fd: number;
+  private fd: number | undefined;
   private columns: string[] | undefined;
   private readonly extraColumn: boolean;
 
@@ -124,33 +134,48 @@ class FailuresFile {
     readonly path: string,
     format: RowFormat,
   ) {
-    try {
-      this.fd = openSync(path, "w");
-    } catch (error) {
-      throw usage("--failures", `${path}: cannot write it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
     // A CSV's rows all have its header's columns; JSON rows may each have their own.
     this.extraColumn = format !== "csv";
   }
 
-  /** The columns are the input's: a CSV's header, else its first readable row's (call before a row can fail). */
-  sawColumns(columns: readonly string[]): void {
-    this.columns ??= [...columns];
+  /**
+   * Creates (or empties) the file: only once the input and the journal were checked and the
+   * input's first row read, so that a refused run leaves an earlier failures file as it was.
+   */
+  open(): void {
+    if (this.fd !== undefined) return;
+    try {
+      this.fd = openSync(this.path, "w");
+    } catch (error) {
+      throw usage("--failures", `${this.path}: cannot write it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
   }
 
-  write(row: BulkRecord | MalformedRow, error: BulkErrorInfo, header: readonly string[] | undefined): void {
-    if (header) this.sawColumns(header);
+  /**
+   * The columns are the input's: a CSV's header, else its first readable row's (call before a row
+   * can fail); those of a failures file given as the input are written afresh.
+   */
+  sawColumns(columns: readonly string[], failuresInput: boolean): void {
+    this.columns ??= failuresInput ? columns.filter((c) => !FAILURE_COLUMNS.includes(c)) : [...columns];
+  }
+
+  write(item: InputRow, error: BulkErrorInfo): void {
     const columns = this.header();
+    const { row } = item;
     const record = row instanceof MalformedRow ? {} : row;
     const cells = columns.map((c) => cell(record[c]));
     const details = error.errors?.length ? JSON.stringify(error.errors) : "";
     const extra = Object.fromEntries(Object.entries(record).filter(([c]) => !columns.includes(c)));
     const line = [...cells, error.message, error.status === undefined ? "" : String(error.status), details];
     if (this.extraColumn) line.push(Object.keys(extra).length ? JSON.stringify(extra) : "");
-    writeSync(this.fd, stringify([line]));
+    line.push(String(item.number), item.key ?? "", row instanceof MalformedRow ? (row.raw ?? "") : "");
+    writeSync(this.fd!, stringify([line]));
   }
 
-  close(): void {
+  /** Writes the header if no row failed (the file then says so); `finished` false: the run was refused, the file left alone if not opened yet. */
+  close(finished: boolean): void {
+    if (finished) this.open();
+    if (this.fd === undefined) return;
     this.header();
     closeSync(this.fd);
   }
@@ -159,10 +184,20 @@ class FailuresFile {
 
   /** Writes the header line the first time: the input's columns (none if no row was read), then the error's. */
   private header(): string[] {
+    this.open();
     this.columns ??= [];
     if (!this.headerWritten) {
-      const names = [...this.columns, "error", "error_status", "error_details", ...(this.extraColumn ? ["other_columns"] : [])];
-      writeSync(this.fd, stringify([names]));
+      const names = [
+        ...this.columns,
+        "error",
+        "error_status",
+        "error_details",
+        ...(this.extraColumn ? ["other_columns"] : []),
+        "gladly_row",
+        ROW_KEY_COLUMN,
+        "gladly_raw",
+      ];
+      writeSync(this.fd!, stringify([names]));
       this.headerWritten = true;
     }
     return this.columns;
@@ -172,6 +207,46 @@ class FailuresFile {
 function cell(value: unknown): string {
   if (value === undefined || value === null) return "";
   return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+/** A row of the input with its number there (from 1; blank rows count), and its key once known. */
+interface InputRow {
+  number: number;
+  /** What the mapping gets: the row as read, less a failures file's own columns. */
+  row: BulkRecord | MalformedRow;
+  /** The row as read: what the key column is looked up in. */
+  read: BulkRecord | MalformedRow;
+  key?: string;
+}
+
+/**
+ * A row with nothing in it (`,,` as spreadsheets save an empty line, `{}`): not a row, as a blank
+ * line is not. It keeps its number all the same: the default key is the row number, and a journal
+ * written before the row was emptied (or by a run that counted it) must find the rows after it
+ * under the same keys.
+ */
+function isBlank(row: BulkRecord | MalformedRow): boolean {
+  if (row instanceof MalformedRow) return false;
+  return Object.values(row).every((v) => v === undefined || v === null || (typeof v === "string" && v.trim() === ""));
+}
+
+/** A failures file's row as the row it was: its own columns, and those `other_columns` kept for JSON input. */
+function withoutFailureColumns(row: BulkRecord): BulkRecord {
+  const out: BulkRecord = {};
+  // Defined, not assigned: a column named __proto__ is a column, not the record's prototype.
+  const put = (name: string, value: unknown) => Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+  for (const [name, value] of Object.entries(row)) if (!FAILURE_COLUMNS.includes(name)) put(name, value);
+  const other = row.other_columns;
+  if (typeof other === "string" && other.trim() !== "") {
+    try {
+      const kept = JSON.parse(other) as unknown;
+      if (typeof kept === "object" && kept !== null && !Array.isArray(kept))
+        for (const [name, value] of Object.entries(kept)) if (!Object.hasOwn(out, name)) put(name, value);
+    } catch {
+      // Edited into something else: the row's own columns are what is left.
+    }
+  }
+  return out;
 }
 
 interface Counts {
@@ -204,6 +279,10 @@ class Progress {
           : "bulk {rows} rows: {done} done, {skipped} skipped, {failed} failed | {rate} rows/s",
         // Left visible: a second Ctrl-C kills the process before the bar could show it again.
         hideCursor: false,
+        // Wrapping stays the terminal's: cli-progress's default turns it off (ESC[?7l) until
+        // stop(), which a killed process never reaches. Kept on, cli-progress cuts its line to
+        // the terminal's width instead. (`null` would not do: it means "the default".)
+        linewrap: true,
         clearOnComplete: false,
         fps: 5,
       });
@@ -284,24 +363,30 @@ function formatSeconds(seconds: number): string {
   return hours ? `${hours}h${String(minutes).padStart(2, "0")}m` : minutes ? `${minutes}m${String(rest).padStart(2, "0")}s` : `${rest}s`;
 }
 
-/** Checks `--key`'s column: present, non-empty, and not seen before in this input. */
-function keyReader(column: string | undefined): ((row: BulkRecord | MalformedRow, index: number) => string) | undefined {
-  if (column === undefined) return undefined;
+/** A row's key: `column`'s value (non-empty, not seen before in this input), else its row number. */
+function keyReader(column: string | undefined): (item: InputRow) => string {
+  if (column === undefined)
+    return (item) => {
+      item.key = String(item.number);
+      return item.key;
+    };
   const seen = new Map<string, number>();
-  return (row, index) => {
+  return (item) => {
+    const { read: row, number } = item;
     if (row instanceof MalformedRow) throw new BulkRowError([row.reason]);
     const value = row[column];
     const key = value === undefined || value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
     if (key === "") throw new BulkRowError([`--key ${column}: empty in this row`]);
     const first = seen.get(key);
     if (first !== undefined) throw new BulkRowError([`--key ${column}: ${JSON.stringify(key)} is also the key of row ${first}`]);
-    seen.set(key, index);
+    seen.set(key, number);
+    item.key = key;
     return key;
   };
 }
 
-function describeFailure(index: number, key: string, error: BulkErrorInfo): string {
-  return `row ${index} (key ${key}) failed: ${error.message}${error.status ? ` [${error.status}]` : ""}${
+function describeFailure(item: InputRow, error: BulkErrorInfo): string {
+  return `row ${item.number}${item.key === undefined ? "" : ` (key ${item.key})`} failed: ${error.message}${error.status ? ` [${error.status}]` : ""}${
     error.errors?.length ? ` ${JSON.stringify(error.errors)}` : ""
   }`;
 }
@@ -310,76 +395,179 @@ function problemsInfo(problems: string[]): BulkErrorInfo {
   return { name: "GladlyBulkRowError", message: problems.join("; ") };
 }
 
-/** Starts the input; a file's size is what the ETA needs. */
-async function openInput(options: BulkOptions, format: RowFormat, io: CliIo): Promise<{ rows: RowStream; size: number | undefined }> {
+interface InputFile {
+  rows: RowStream;
+  /** A file's size (what the ETA goes by), device and inode (what --failures must not be). */
+  file?: { size: number; device: number; inode: number };
+}
+
+/** Starts the input. */
+async function openInput(options: BulkOptions, format: RowFormat, io: CliIo): Promise<InputFile> {
   if (options.input === "-") {
     const stdin =
       io.stdin ??
       (async function* () {
         yield await io.readStdin();
       })();
-    return { rows: readRows(stdin, format), size: undefined };
+    return { rows: readRows(stdin, format) };
   }
-  let size: number;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
-    size = (await stat(options.input)).size;
+    info = await stat(options.input);
   } catch (error) {
     throw usage("--input", `${options.input}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  return { rows: readRows(options.input, format), size };
+  return { rows: readRows(options.input, format), file: { size: info.size, device: info.dev, inode: info.ino } };
 }
 
-/** Shows the first readable row to `first` (for the column warnings and the failures file's header) on its way through. */
-async function* withFirst(rows: AsyncIterable<BulkRecord | MalformedRow>, first: (row: BulkRecord) => void): AsyncGenerator<BulkRecord | MalformedRow> {
-  let seen = false;
-  for await (const row of rows) {
-    if (!seen && !(row instanceof MalformedRow)) {
-      seen = true;
-      first(row);
-    }
-    yield row;
+/** Refuses a --failures file that is the input or the journal: opening it for writing would empty it. */
+async function checkFailuresPath(path: string, others: { option: string; path: string; device?: number; inode?: number }[]): Promise<void> {
+  let info: Awaited<ReturnType<typeof stat>> | undefined;
+  try {
+    info = await stat(path);
+  } catch {
+    // Not there yet: only the paths can say it is the same file.
   }
+  for (const other of others) {
+    const same = resolve(path) === resolve(other.path) || (info !== undefined && info.dev === other.device && info.ino === other.inode);
+    if (same) throw usage("--failures", `${path} is the ${other.option} file: writing the failures there would destroy it; give another file`);
+  }
+}
+
+/** How the input reads: its columns (and so the key column) are known once its first row is in. */
+interface RowsPlan {
+  /** The input's rows, numbered, without blank ones, a failures file's columns taken off. */
+  rows: AsyncIterable<InputRow>;
+  keyOf: (item: InputRow) => string;
+}
+
+/**
+ * Reads the input's first row before anything is sent or written: the header's problems, a --key
+ * the header lacks and an unwritable --failures end the run here (exit 2), before the journal is
+ * started or the failures file emptied.
+ */
+async function planRows(
+  input: InputFile,
+  format: RowFormat,
+  options: BulkOptions,
+  mapping: RowMapping,
+  failures: FailuresFile | undefined,
+  warn: (text: string) => void,
+  signal: AbortSignal,
+): Promise<RowsPlan> {
+  const iterator = input.rows[Symbol.asyncIterator]();
+  // Ctrl-C while the first row is awaited (stdin with nothing yet) stops the job with no rows.
+  const stopped = new Promise<IteratorResult<BulkRecord | MalformedRow>>((resolve) => {
+    if (signal.aborted) resolve({ done: true, value: undefined });
+    signal.addEventListener("abort", () => resolve({ done: true, value: undefined }), { once: true });
+  });
+  const first = await Promise.race([iterator.next(), stopped]);
+  if (signal.aborted) return { rows: (async function* () {})(), keyOf: keyReader(undefined) };
+  const header = input.rows.position.columns;
+  if (options.key !== undefined && format === "csv" && header && !header.includes(options.key))
+    throw usage("--key", `the CSV header has no column ${JSON.stringify(options.key)}; it has ${header.map((c) => JSON.stringify(c)).join(", ")}`);
+  let failuresInput: boolean | undefined;
+  const sawColumns = (columns: readonly string[]) => {
+    failuresInput = columns.includes(ROW_KEY_COLUMN);
+    failures?.sawColumns(columns, failuresInput);
+    for (const warning of mapping.check(columns.filter((c) => !failuresInput || !FAILURE_COLUMNS.includes(c)))) warn(`gladly bulk: ${warning}`);
+  };
+  if (header) sawColumns(header);
+  else if (!first.done && !(first.value instanceof MalformedRow)) sawColumns(Object.keys(first.value));
+  // Checked as far as it can be before rows go: the failures file may be emptied now.
+  failures?.open();
+  let keyOf: ((item: InputRow) => string) | undefined;
+  const keyFor = (item: InputRow) => {
+    if (options.key === undefined && failuresInput === undefined) return keyReader(undefined)(item);
+    // Decided by the first readable row: a failures file's rows keep their first run's keys.
+    keyOf ??= keyReader(options.key ?? (failuresInput ? ROW_KEY_COLUMN : undefined));
+    return keyOf(item);
+  };
+  async function* rows(): AsyncGenerator<InputRow> {
+    let number = 0;
+    try {
+      for (let next = first; !next.done; next = await iterator.next()) {
+        const row = next.value;
+        number++;
+        if (failuresInput === undefined && !(row instanceof MalformedRow)) sawColumns(Object.keys(row));
+        if (isBlank(row)) continue;
+        yield { number, read: row, row: failuresInput && !(row instanceof MalformedRow) ? withoutFailureColumns(row) : row };
+      }
+    } finally {
+      await iterator.return?.();
+    }
+  }
+  return { rows: rows(), keyOf: keyFor };
 }
 
 async function dryRun(
   io: CliIo,
   op: OperationEntry,
-  rows: AsyncIterable<BulkRecord | MalformedRow>,
+  plan: RowsPlan,
   mapping: RowMapping,
-  keyOf: ReturnType<typeof keyReader>,
+  journal: JournalState | undefined,
   counts: Counts,
-  failed: (row: BulkRecord | MalformedRow, index: number, key: string, error: BulkErrorInfo) => void,
+  failed: (item: InputRow, error: BulkErrorInfo) => void,
   signal: AbortSignal,
   progress: Progress,
   jobId: string,
 ): Promise<BulkSummary> {
   const started = performance.now();
   let stopped = false;
-  for await (const row of rows) {
+  for await (const item of plan.rows) {
     if (signal.aborted) {
       stopped = true;
       break;
     }
-    const index = ++counts.rows;
-    let key = String(index);
+    counts.rows++;
+    const row = item.number;
+    let key = String(row);
     let problems: string[] | undefined;
     try {
-      if (keyOf) key = keyOf(row, index);
+      key = plan.keyOf(item);
     } catch (error) {
       problems = error instanceof BulkRowError ? error.problems : [String(error)];
     }
-    const mapped = problems ? { problems } : mapping(row);
-    if ("problems" in mapped) {
-      counts.failed++;
-      failed(row, index, key, problemsInfo(mapped.problems));
-      await writeOut(io, `${JSON.stringify({ row: index, key, problems: mapped.problems })}\n`);
+    const state = problems ? undefined : journal?.stateOf(key);
+    if (state === "done") {
+      counts.skipped++;
+      await writeOut(io, `${JSON.stringify({ row, key, skip: "done in the journal" })}\n`);
     } else {
-      counts.done++;
-      await writeOut(io, `${JSON.stringify({ row: index, key, request: requestOf(op, mapped.args) })}\n`);
+      if (state === "sending") problems = [UNCERTAIN_IN_JOURNAL];
+      const mapped = problems ? { problems } : mapping(item.row);
+      if ("problems" in mapped) {
+        counts.failed++;
+        failed(item, problemsInfo(mapped.problems));
+        await writeOut(io, `${JSON.stringify({ row, key, problems: mapped.problems })}\n`);
+      } else {
+        counts.done++;
+        await writeOut(io, `${JSON.stringify({ row, key, request: requestOf(op, mapped.args) })}\n`);
+      }
     }
     progress.update();
   }
-  return { jobId, total: counts.rows, done: counts.done, skipped: 0, failed: counts.failed, stopped, elapsedMs: Math.round(performance.now() - started) };
+  if (signal.aborted) stopped = true;
+  return {
+    jobId,
+    total: counts.rows,
+    done: counts.done,
+    skipped: counts.skipped,
+    failed: counts.failed,
+    stopped,
+    elapsedMs: Math.round(performance.now() - started),
+  };
+}
+
+/** What a dry run says of a row the journal has at `sending`: what a real run reports for it. */
+const UNCERTAIN_IN_JOURNAL =
+  "the journal has this row at sending (an earlier run stopped while sending a call that is not safe to repeat): a real run reports it as uncertain and does not send it again";
+
+/** `--concurrency`: a decimal whole number, 1 to 100 (more only queues rows in memory: the rate limit sets the pace). */
+function concurrencyOf(value: string): number {
+  if (!/^[0-9]+$/.test(value)) throw usage("--concurrency", `${value}: not a whole number from 1 to 100`);
+  const n = Number(value);
+  if (n < 1 || n > 100) throw usage("--concurrency", `${value}: not a whole number from 1 to 100`);
+  return n;
 }
 
 /**
@@ -404,20 +592,11 @@ export function addBulkCommand(program: Command, io: CliIo, client: (command: Co
     .requiredOption("--input <file>", "the rows: a .csv (header line first), .ndjson/.jsonl or .json file, or - for stdin")
     .option("--format <format>", "csv, ndjson or json (default: from the extension; required for stdin)")
     .option("--map <template>", "a JSON template of the arguments with {{column}} placeholders: a file or inline JSON (default: columns by name)")
-    .option("--key <column>", "the column that identifies a row (non-empty, unique); default: the row number")
-    .option("--journal <file>", "record each row's outcome here; running again with it skips the rows done (a dry run leaves it alone)")
+    .option("--key <column>", "the column that identifies a row (non-empty, unique); default: the row number (or gladly_row_key of a failures file)")
+    .option("--journal <file>", "record each row's outcome here; running again with it skips the rows done (a dry run reads it, never writes it)")
     .option("--dry-run", "check every row against the operation's schema and print what would be sent; send nothing")
-    .option("--failures <file.csv>", "write the failed rows here, with the reason")
-    .option(
-      "--concurrency <n>",
-      "rows in progress at once (the rate limit sets the pace)",
-      (value: string) => {
-        const n = value.trim() === "" ? Number.NaN : Number(value);
-        if (!Number.isSafeInteger(n) || n < 1) throw usage("--concurrency", `${value}: not a whole number ≥ 1`);
-        return n;
-      },
-      10,
-    )
+    .option("--failures <file.csv>", "write the failed rows here, with the reason and the row's key (run the fixed file again with the journal)")
+    .option("--concurrency <n>", "rows in progress at once, 1 to 100 (the rate limit sets the pace)", concurrencyOf, 10)
     .option("--job-id <id>", "the job's id (derived create ids come from it) when the journal has none yet")
     .option(
       "--allow-unknown-columns",
@@ -433,41 +612,58 @@ export function addBulkCommand(program: Command, io: CliIo, client: (command: Co
       });
       if (options.key !== undefined && options.key.trim() === "") throw usage("--key", "must name a column");
       if (options.jobId !== undefined && options.jobId.trim() === "") throw usage("--job-id", "must not be empty");
+      const job = `${op.group}.${op.operationId}`;
       // Credentials are checked before anything is read; a dry run needs none.
       const gladly = options.dryRun ? undefined : client(this);
       const input = await openInput(options, format, io);
+      const journal = options.journal === undefined ? undefined : await inspectJournal(options.journal, job, options.dryRun === true);
+      if (options.jobId !== undefined && journal?.exists && journal.jobId !== options.jobId)
+        throw usage(
+          "--job-id",
+          `${JSON.stringify(options.jobId)} is not the id of the job in ${options.journal} (${JSON.stringify(journal.jobId)}), which its derived create ids come from: leave --job-id out to resume it, or use another journal`,
+        );
+      if (options.failures !== undefined) {
+        const others = [];
+        if (options.input !== "-") others.push({ option: "--input", path: options.input, device: input.file?.device, inode: input.file?.inode });
+        if (options.journal !== undefined)
+          others.push({ option: "--journal", path: options.journal, ...(journal?.exists && { device: journal.device, inode: journal.inode }) });
+        await checkFailuresPath(options.failures, others);
+      }
       const failures = options.failures === undefined ? undefined : new FailuresFile(options.failures, format);
       const counts: Counts = { rows: 0, done: 0, skipped: 0, failed: 0 };
-      const progress = new Progress(io, counts, { position: input.rows.position, size: input.size });
-      const controller = new AbortController();
+      const progress = new Progress(io, counts, { position: input.rows.position, size: input.file?.size });
+      let finished = false;
       let interrupted = false;
-      void io.untilInterrupted().then(() => {
-        interrupted = true;
-        controller.abort();
-      });
-      const rows = withFirst(input.rows, (row) => {
-        failures?.sawColumns(input.rows.position.columns ?? Object.keys(row));
-        for (const warning of mapping.check(Object.keys(row))) progress.log(`gladly bulk: ${warning}`);
-      });
-      const failed = (row: BulkRecord | MalformedRow, index: number, key: string, error: BulkErrorInfo) => {
-        progress.log(describeFailure(index, key, error));
-        failures?.write(row, error, input.rows.position.columns);
-      };
-      const keyOf = keyReader(options.key);
       let summary: BulkSummary;
       try {
-        if (!gladly) summary = await dryRun(io, op, rows, mapping, keyOf, counts, failed, controller.signal, progress, options.jobId ?? "dry-run");
-        else {
-          const run = runBulk<BulkRecord | MalformedRow>({
+        if (gladly && options.journal === undefined)
+          progress.log(
+            "gladly bulk: warning: without --journal this run cannot be resumed: running it again sends every row again (and creates each row again)",
+          );
+        const controller = new AbortController();
+        void io.untilInterrupted().then(() => {
+          interrupted = true;
+          controller.abort();
+        });
+        const plan = await planRows(input, format, options, mapping, failures, (text) => progress.log(text), controller.signal);
+        const failed = (item: InputRow, error: BulkErrorInfo) => {
+          progress.log(describeFailure(item, error));
+          failures?.write(item, error);
+        };
+        if (!gladly) {
+          const jobId = journal?.exists ? journal.jobId : (options.jobId ?? "dry-run");
+          summary = await dryRun(io, op, plan, mapping, journal?.exists ? journal.state : undefined, counts, failed, controller.signal, progress, jobId);
+        } else {
+          const run = runBulk<InputRow>({
             client: gladly,
-            rows,
-            job: `${op.group}.${op.operationId}`,
+            rows: plan.rows,
+            job,
             ...(options.jobId !== undefined && { jobId: options.jobId }),
             ...(options.journal !== undefined && { journal: fileJournal(options.journal) }),
-            ...(keyOf && { key: keyOf }),
+            key: plan.keyOf,
             concurrency: options.concurrency,
             signal: controller.signal,
-            run: async (row, ctx) => {
+            run: async ({ row }, ctx) => {
               const mapped = mapping(row);
               if ("problems" in mapped) throw new BulkRowError(mapped.problems);
               const method = (ctx.gladly as unknown as Record<string, Record<string, (args: object) => Promise<unknown>>>)[op.group]![op.operationId]!;
@@ -486,15 +682,16 @@ export function addBulkCommand(program: Command, io: CliIo, client: (command: Co
             else if (result.status === "skipped") counts.skipped++;
             else {
               counts.failed++;
-              failed(result.row, result.index, result.key, result.error);
+              failed(result.row, result.error);
             }
             progress.update();
           }
           summary = await run.summary();
         }
+        finished = true;
       } finally {
         progress.stop();
-        failures?.close();
+        failures?.close(finished);
       }
       await writeOut(io, `${JSON.stringify(summary)}\n`);
       setExitCode(interrupted ? 130 : summary.failed > 0 ? 1 : 0);
