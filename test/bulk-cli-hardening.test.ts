@@ -245,6 +245,18 @@ describe("--concurrency (#12)", () => {
   });
 });
 
+describe("--delimiter (#7)", () => {
+  it("reads a semicolon CSV as a European spreadsheet saves it, and refuses a delimiter that cannot be one", async () => {
+    const input = await file("semicolon.csv", "name;email:1\nSemi Colon;semi@example.com\n");
+    const plain = await dry(["--input", input, "--allow-unknown-columns"]);
+    expect(plain.lines[0]).toHaveProperty("problems");
+    const run = await dry(["--input", input, "--delimiter", ";"]);
+    expect(run.code).toBe(0);
+    expect(run.lines[0]).toMatchObject({ request: { body: { name: "Semi Colon", emails: [{ original: "semi@example.com" }] } } });
+    for (const bad of ['"', ";;", ""]) expect((await dry(["--input", input, "--delimiter", bad])).code, bad).toBe(2);
+  });
+});
+
 describe("--key (#15)", () => {
   it("naming a column the CSV header lacks exits 2 at the header: nothing sent, no journal started", async () => {
     const input = await file("nokey.csv", "name,email:1\nNokey One,nokey1@example.com\nNokey Two,nokey2@example.com\n");

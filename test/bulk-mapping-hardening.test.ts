@@ -266,7 +266,8 @@ describe("#7 columns that are there for other reasons", () => {
     expect(first.code).toBe(1);
     const fixed = (await readFile(failures, "utf8")).replace("not-an-email", "rerun@example.com");
     const again = await gladly(["bulk", "customers", "createCustomer", "--input", await file("fixed.csv", fixed), "--key", "ref"]);
-    expect(again.stderr).toBe("");
+    // Nothing about unknown columns (the one line is the warning that a run without --journal cannot be resumed).
+    expect(again.stderr).not.toMatch(/column/i);
     expect(again.code).toBe(0);
     expect(customersNamed("Rerun One")).toMatchObject([{ emails: [{ original: "rerun@example.com" }] }]);
     expect(compileMapping(operations.createCustomer, undefined, { ignoreColumns: ["ref"] }).check(["ref", "name"])).toEqual([]);

@@ -8,5 +8,15 @@ export { runBulk, errorInfo, type BulkOptions, type BulkRun, type BulkSummary, t
 export { memoryJournal, type BulkErrorInfo, type BulkJournal, type JobMeta, type JournalEntry, type OpenJournal } from "./journal.ts";
 export { fileJournal } from "./journal-file.ts";
 export { deriveId } from "./ids.ts";
-export { readRows, formatOfPath, MalformedRow, type BulkRecord, type ReadPosition, type RowFormat, type RowSource, type RowStream } from "./input.ts";
+export {
+  readRows,
+  formatOfPath,
+  MalformedRow,
+  type BulkRecord,
+  type ReadPosition,
+  type ReadRowsOptions,
+  type RowFormat,
+  type RowSource,
+  type RowStream,
+} from "./input.ts";
 export { compileMapping, type MappedRow, type RowMapping } from "./mapping.ts";

@@ -162,24 +162,38 @@ function open(source: RowSource): AsyncIterable<Uint8Array | string> {
   return typeof source === "string" || source instanceof URL ? createReadStream(source) : source;
 }
 
+/** How {@link readRows} reads its input. */
+export interface ReadRowsOptions {
+  /** CSV's field separator (default ","; ";" for the CSV of spreadsheets set to many European locales). */
+  delimiter?: string;
+}
+
 /**
  * The rows of `source` in order, each a record or a {@link MalformedRow}.
  *
  * @throws `GladlyInputError` (when iterated) for input that has no rows to speak of: a CSV
  * header with an empty or repeated column name, JSON that is not an array, an unreadable file.
  */
-export function readRows(source: RowSource, format: RowFormat): RowStream {
+export function readRows(source: RowSource, format: RowFormat, options: ReadRowsOptions = {}): RowStream {
+  const delimiter = options.delimiter ?? ",";
+  if (typeof delimiter !== "string" || [...delimiter].length !== 1 || /["\r\n]/.test(delimiter))
+    throw new GladlyInputError("delimiter", `must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`);
   const position: ReadPosition = { rows: 0, bytes: 0 };
   let rows: AsyncIterable<BulkRecord | MalformedRow>;
   const check: Utf8Check = { invalid: false };
-  if (format === "csv") rows = csvRows(utf8Marked(open(source), check), position, check);
+  if (format === "csv") rows = csvRows(utf8Marked(open(source), check), position, check, delimiter);
   else if (format === "ndjson") rows = ndjsonRows(utf8Marked(open(source), check), position, check);
   else if (format === "json") rows = jsonRows(source, position);
   else throw new GladlyInputError("format", `must be csv, ndjson or json, got ${JSON.stringify(format)}`);
   return { position, [Symbol.asyncIterator]: () => rows[Symbol.asyncIterator]() };
 }
 
-async function* csvRows(chunks: AsyncIterable<Uint8Array | string>, position: ReadPosition, check: Utf8Check): AsyncGenerator<BulkRecord | MalformedRow> {
+async function* csvRows(
+  chunks: AsyncIterable<Uint8Array | string>,
+  position: ReadPosition,
+  check: Utf8Check,
+  delimiter: string,
+): AsyncGenerator<BulkRecord | MalformedRow> {
   let headerProblem: string | undefined;
   let malformed = 0;
   let lastMalformedLine = -1;
@@ -188,6 +202,7 @@ async function* csvRows(chunks: AsyncIterable<Uint8Array | string>, position: Re
   let linesRead = 0;
   const parser: Parser = parse({
     bom: true,
+    delimiter,
     columns: (header: string[]) => {
       const seen = new Set<string>();
       for (const [i, name] of header.entries()) {

@@ -31,6 +31,7 @@ interface BulkOptions {
   concurrency: number;
   jobId?: string;
   allowUnknownColumns?: boolean;
+  delimiter?: string;
 }
 
 /** A row that failed before anything was sent: its mapping or schema problems. */
@@ -401,6 +402,15 @@ interface InputFile {
   file?: { size: number; device: number; inode: number };
 }
 
+/** The CSV field separator asked for, checked here so a mistake is a usage error (exit 2). */
+function delimiterOf(options: BulkOptions, format: RowFormat): { delimiter?: string } {
+  if (options.delimiter === undefined) return {};
+  if (format !== "csv") throw usage("--delimiter", "applies to CSV input only");
+  if ([...options.delimiter].length !== 1 || /["\r\n]/.test(options.delimiter))
+    throw usage("--delimiter", `must be one character other than a quote or a line break, got ${JSON.stringify(options.delimiter)}`);
+  return { delimiter: options.delimiter };
+}
+
 /** Starts the input. */
 async function openInput(options: BulkOptions, format: RowFormat, io: CliIo): Promise<InputFile> {
   if (options.input === "-") {
@@ -409,7 +419,7 @@ async function openInput(options: BulkOptions, format: RowFormat, io: CliIo): Pr
       (async function* () {
         yield await io.readStdin();
       })();
-    return { rows: readRows(stdin, format) };
+    return { rows: readRows(stdin, format, delimiterOf(options, format)) };
   }
   let info: Awaited<ReturnType<typeof stat>>;
   try {
@@ -417,7 +427,7 @@ async function openInput(options: BulkOptions, format: RowFormat, io: CliIo): Pr
   } catch (error) {
     throw usage("--input", `${options.input}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  return { rows: readRows(options.input, format), file: { size: info.size, device: info.dev, inode: info.ino } };
+  return { rows: readRows(options.input, format, delimiterOf(options, format)), file: { size: info.size, device: info.dev, inode: info.ino } };
 }
 
 /** Refuses a --failures file that is the input or the journal: opening it for writing would empty it. */
@@ -591,6 +601,7 @@ export function addBulkCommand(program: Command, io: CliIo, client: (command: Co
     .argument("<operationId>", "the operation")
     .requiredOption("--input <file>", "the rows: a .csv (header line first), .ndjson/.jsonl or .json file, or - for stdin")
     .option("--format <format>", "csv, ndjson or json (default: from the extension; required for stdin)")
+    .option("--delimiter <char>", 'the CSV field separator (default ","; ";" for spreadsheets saved in many European locales)')
     .option("--map <template>", "a JSON template of the arguments with {{column}} placeholders: a file or inline JSON (default: columns by name)")
     .option("--key <column>", "the column that identifies a row (non-empty, unique); default: the row number (or gladly_row_key of a failures file)")
     .option("--journal <file>", "record each row's outcome here; running again with it skips the rows done (a dry run reads it, never writes it)")
