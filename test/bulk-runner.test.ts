@@ -207,6 +207,12 @@ describe("runBulk with a journal", () => {
 });
 
 describe("fileJournal's lock", () => {
+  it("refuses a journal that is not a regular file (a device would never end), and leaves it alone", async () => {
+    await expect(runBulk({ client, rows: ["a"], journal: fileJournal("/dev/zero"), run: async () => 1 }).summary()).rejects.toThrow(/not a regular file/);
+    await expect(runBulk({ client, rows: ["a"], journal: fileJournal(dir), run: async () => 1 }).summary()).rejects.toThrow(/not a regular file/);
+    expect(existsSync("/dev/zero.lock")).toBe(false);
+  });
+
   it("refuses a second run on a journal in use, and lets the next one in once the first is done", async () => {
     const path = join(dir, "locked.jsonl");
     let release!: () => void;

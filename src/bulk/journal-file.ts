@@ -112,6 +112,9 @@ function lock(path: string): () => void {
 export function fileJournal(path: string): BulkJournal {
   return {
     async open(proposedJobId, meta) {
+      // A device or a FIFO would never end (/dev/zero) or never answer; a directory cannot be one.
+      const kind = statSync(path, { throwIfNoEntry: false });
+      if (kind && !kind.isFile()) throw new GladlyInputError("journal", `${path} is not a regular file`);
       const unlock = lock(path);
       let fd: number;
       try {
