@@ -10,9 +10,10 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { operations } from "../generated/operations.ts";
 import { type BulkRecord, MalformedRow, compileMapping, readRows, runBulk } from "../src/bulk/index.ts";
-import { type CliIo, runCli } from "../src/cli/program.ts";
 import { createGladlyClient } from "../src/index.ts";
 import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
+import { runCli } from "../src/cli/program.ts";
+import { collectAll, runGladly } from "./helpers/cli.ts";
 
 let fake: FakeGladly;
 let dir: string;
@@ -23,44 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** stdout's lines, parsed. */
-  lines: Record<string, unknown>[];
-  summary: Record<string, unknown>;
-}
-
-async function gladly(args: string[], options: { env?: Record<string, string | undefined>; io?: Partial<CliIo> } = {}): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const env = options.env ?? { GLADLY_BASE_URL: fake.url, GLADLY_AGENT_EMAIL: fake.agentEmail, GLADLY_API_TOKEN: fake.apiToken };
-  const code = await runCli({
-    argv: args,
-    env,
-    stdout: {
-      write: (chunk) => {
-        stdout += String(chunk);
-        return true;
-      },
-    },
-    stderr: {
-      write: (chunk) => {
-        stderr += chunk;
-        return true;
-      },
-    },
-    readStdin: async () => "",
-    untilInterrupted: () => new Promise<void>(() => {}),
-    ...options.io,
-  });
-  const lines = stdout
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { code, stdout, stderr, lines, summary: lines.at(-1) ?? {} };
-}
+const gladly = (args: string[], options: Parameters<typeof runGladly>[2] = {}) => runGladly(fake, args, options);
 
 async function file(name: string, text: string): Promise<string> {
   const path = join(dir, name);
@@ -68,11 +32,7 @@ async function file(name: string, text: string): Promise<string> {
   return path;
 }
 
-async function records(source: AsyncIterable<BulkRecord | MalformedRow>): Promise<(BulkRecord | MalformedRow)[]> {
-  const out: (BulkRecord | MalformedRow)[] = [];
-  for await (const row of source) out.push(row);
-  return out;
-}
+const records = (source: AsyncIterable<BulkRecord | MalformedRow>) => collectAll(source);
 
 const customersNamed = (prefix: string) => [...fake.state.customers.values()].filter((c) => c.name?.startsWith(prefix));
 

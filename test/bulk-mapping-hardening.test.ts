@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { operations } from "../generated/operations.ts";
 import { compileMapping } from "../src/bulk/index.ts";
-import { type CliIo, runCli } from "../src/cli/program.ts";
 import { GladlyInputError } from "../src/errors.ts";
 import { type FakeGladly, startFakeGladly } from "../src/testing/index.ts";
+import { runGladly } from "./helpers/cli.ts";
 
 let fake: FakeGladly;
 let dir: string;
@@ -24,30 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-async function gladly(args: string[], env?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    argv: args,
-    env: env ?? { GLADLY_BASE_URL: fake.url, GLADLY_AGENT_EMAIL: fake.agentEmail, GLADLY_API_TOKEN: fake.apiToken },
-    stdout: {
-      write: (chunk) => {
-        stdout += String(chunk);
-        return true;
-      },
-    },
-    stderr: {
-      write: (chunk) => {
-        stderr += chunk;
-        return true;
-      },
-    },
-    readStdin: async () => "",
-    untilInterrupted: () => new Promise<void>(() => {}),
-  };
-  const code = await runCli(io);
-  return { code, stdout, stderr };
-}
+const gladly = (args: string[], env?: Record<string, string>) => runGladly(fake, args, env ? { env } : {});
 
 async function file(name: string, text: string): Promise<string> {
   const path = join(dir, name);
