@@ -104,6 +104,79 @@ function lock(path: string): () => void {
 }
 
 /**
+ * The header and entries of the journal open at `fd`, checked as one of `meta`'s job; `withState`
+ * false stops at the header. `whole` is where the last whole line ends: anything after it (of
+ * `size`) was torn by a crash, or is not a journal.
+ */
+function readEntries(
+  fd: number,
+  path: string,
+  meta: JobMeta,
+  withState: boolean,
+): { header: Header | undefined; state: JournalState; whole: number; size: number } {
+  const state = new JournalState();
+  let header: Header | undefined;
+  let whole = 0;
+  for (const { text, end } of lines(fd)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // Only the last line can be torn (by a crash mid-write), and it has no newline: this is not our file.
+      throw new GladlyInputError("journal", `${path} is not a ${FORMAT} (the line after byte ${whole} is not JSON)`);
+    }
+    if (!header) {
+      const candidate = value as Partial<Header> | null;
+      if (candidate?.format !== FORMAT || typeof candidate.jobId !== "string" || typeof candidate.job !== "string")
+        throw new GladlyInputError("journal", `${path} is not a ${FORMAT}: refusing to write into it`);
+      header = candidate as Header;
+      checkSameJob(header, meta, path);
+      whole = end;
+      if (!withState) break;
+    } else if (isEntry(value)) {
+      state.apply(value);
+      whole = end;
+    } else throw new GladlyInputError("journal", `${path} is not a ${FORMAT} (the line after byte ${whole} is not a journal entry)`);
+  }
+  return { header, state, whole, size: fstatSync(fd).size };
+}
+
+/** What a journal file holds, read without writing: nothing yet, or its job's id and (when asked for) its rows' states. */
+export type JournalFileFacts = { exists: false } | { exists: true; jobId: string; state: JournalState; device: number; inode: number };
+
+/**
+ * Reads `path` as the journal of `meta`'s job without writing or locking it: absent, empty or
+ * holding only a header torn by a crash (a run would start it), or a journal of that job.
+ * `withState` reads its entries too (a dry run shows the rows a real run would skip).
+ *
+ * @throws GladlyInputError for anything else: a device, a FIFO, a directory, another file, another job's journal.
+ */
+export function readJournalFile(path: string, meta: JobMeta, withState: boolean): JournalFileFacts {
+  let fd: number;
+  try {
+    const info = statSync(path, { throwIfNoEntry: false });
+    if (!info) return { exists: false };
+    // /dev/zero never ends, a FIFO blocks until written: only a file can be a journal.
+    if (!info.isFile()) throw new GladlyInputError("journal", `${path} is not a regular file`);
+    fd = openSync(path, "r");
+  } catch (error) {
+    if (error instanceof GladlyInputError) throw error;
+    throw new GladlyInputError("journal", `${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  try {
+    const { header, state, whole, size } = readEntries(fd, path, meta, withState);
+    if (!header) {
+      if (size > whole && !tornHeader(fd, size)) throw new GladlyInputError("journal", `${path} is not a ${FORMAT}`);
+      return { exists: false };
+    }
+    const { dev, ino } = fstatSync(fd);
+    return { exists: true, jobId: header.jobId, state, device: dev, inode: ino };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * A journal in a file (created when missing). Running a job again with the same file skips the
  * rows it records as done, and creates again under the same derived ids.
  *
@@ -124,26 +197,8 @@ export function fileJournal(path: string): BulkJournal {
         throw new GladlyInputError("journal", `cannot open ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
       }
       try {
-        const state = new JournalState();
-        let header: Header | undefined;
-        let whole = 0;
-        for (const { text, end } of lines(fd)) {
-          let value: unknown;
-          try {
-            value = JSON.parse(text);
-          } catch {
-            // Only the last line can be torn (by a crash mid-write); anything else is not our file.
-            throw new GladlyInputError("journal", `${path} is not a ${FORMAT} (the line after byte ${whole} is not JSON)`);
-          }
-          if (!header) {
-            if ((value as Header | null)?.format !== FORMAT) throw new GladlyInputError("journal", `${path} is not a ${FORMAT}: refusing to write into it`);
-            header = value as Header;
-            checkSameJob(header, meta, path);
-          } else if (isEntry(value)) state.apply(value);
-          else throw new GladlyInputError("journal", `${path} is not a ${FORMAT} (the line after byte ${whole} is not a journal entry)`);
-          whole = end;
-        }
-        const size = fstatSync(fd).size;
+        const { header: found, state, whole, size } = readEntries(fd, path, meta, true);
+        let header = found;
         if (size > whole) {
           // Text after the last newline: a line torn by a crash, or (with no header yet) a file
           // that is not a journal at all, which is not ours to cut.
