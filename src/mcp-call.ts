@@ -10,15 +10,12 @@ import { GladlyError, GladlyInputError, formatErrorDetail, pathOf } from "./erro
 import { isPaged, operationById } from "./mcp-catalog.ts";
 import { type Page, pageNote, pageOf } from "./mcp-paging.ts";
 import { OFFSET_ARGUMENT } from "./mcp-schema.ts";
+import { isPlainObject } from "./plain-object.ts";
 
 type RawMethod = (args: object, options: { raw: true }) => Promise<{ data: unknown; response: Response; truncated?: boolean }>;
 
 export interface CallSettings {
   maxResponseChars: number;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export function toolError(text: string): CallToolResult {

@@ -5,6 +5,7 @@
  */
 import type { OperationEntry } from "../generated/operations.ts";
 import { spec } from "./spec.ts";
+import { isPlainObject as isSchema } from "./plain-object.ts";
 
 export type Schema = Record<string, unknown>;
 const schemas = spec.components.schemas as Record<string, Schema>;
@@ -58,10 +59,6 @@ const OUTPUT_DROPPED = new Set([
   "default",
 ]);
 const OBJECT_KEYWORDS = ["properties", "required", "additionalProperties"];
-
-function isSchema(value: unknown): value is Schema {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function hidden(node: unknown, direction: Direction): boolean {
   return isSchema(node) && (direction === "input" ? node.readOnly === true : node.writeOnly === true);

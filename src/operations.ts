@@ -15,6 +15,7 @@ import type { Answer, BodyKind, PipelineRequest, Priority, Send } from "./pipeli
 import type { RetryOptions } from "./pipeline/retry.ts";
 import { typedError } from "./pipeline/typed-errors.ts";
 import { checkHeaders, serializeQuery } from "./query.ts";
+import { isPlainObject } from "./plain-object.ts";
 
 /** The generated manifest's type: every operation's entry, literally. */
 type Manifest = typeof manifest;
@@ -256,10 +257,6 @@ function possiblyTruncated(op: OperationEntry, data: unknown, response: Response
 function invoke(ctx: OperationContext, op: OperationEntry, args: Record<string, unknown>, options: CallOptions): Promise<RawResult<unknown>> {
   if (op.createdResource && isPlainObject(args.body) && args.body.id === undefined) args = { ...args, body: { ...args.body, id: newId() } };
   return send(ctx, op, args, options, op.responseKind);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -10,6 +10,7 @@ import type { CallOptions } from "../operations.ts";
 import type { Priority } from "../pipeline/request.ts";
 import { type RetryOptions, operationIsIdempotent, provablyNotSent } from "../pipeline/retry.ts";
 import { deriveId } from "./ids.ts";
+import { isPlainObject } from "../plain-object.ts";
 
 export interface RowScope {
   jobId: string;
@@ -35,10 +36,6 @@ function mayHaveReached(error: unknown): boolean {
 }
 
 type Method = ((args?: Record<string, unknown>, options?: CallOptions) => Promise<unknown>) & { operation?: OperationEntry };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Wraps every operation method of `client`'s groups for one row; anything else passes through. */
 export function rowClient(client: GladlyClient, scope: RowScope): GladlyClient {

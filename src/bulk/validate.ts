@@ -6,10 +6,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import type { OperationEntry } from "../../generated/operations.ts";
 import { type Schema, inputSchemaOf, operationSpec } from "../mcp-schema.ts";
-
-function isSchema(value: unknown): value is Schema {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { isPlainObject as isSchema } from "../plain-object.ts";
 
 /**
  * Gladly's spec gives email addresses no format, and Gladly takes a malformed one into a profile
