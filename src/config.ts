@@ -4,6 +4,7 @@ import { type Hooks, combineHooks, debugEnabled, debugHooks } from "./hooks.ts";
 import type { RateLimitOptions } from "./limiter/types.ts";
 import type { RetryOptions } from "./pipeline/retry.ts";
 import { normalizeBaseUrl, validateOrganization } from "./host.ts";
+import { checkHeaders } from "./query.ts";
 
 /** Which Gladly a client talks to: `production` (https://{org}.gladly.com) or `sandbox` (https://{org}.gladly.qa). */
 export type GladlyEnvironment = "production" | "sandbox";
@@ -143,11 +144,14 @@ export function resolveConfig(options: GladlyClientOptions = {}): ResolvedConfig
   if (/[\r\n]/.test(agentEmail) || /[\r\n]/.test(apiToken)) throw new GladlyInputError("apiToken", "agentEmail and apiToken must not contain line breaks");
 
   const userAgent = [options.userAgent, `gladly-api/${VERSION}`].filter(Boolean).join(" ");
+  const headers = Object.fromEntries(Object.entries({ "User-Agent": userAgent, ...options.headers }).map(([name, value]) => [name.toLowerCase(), value]));
+  // Checked once here rather than on every call: a bad default header is the client's mistake.
+  checkHeaders(headers);
   return {
     baseUrl,
     authorization: basicAuthorization(agentEmail, apiToken),
     fetch: options.fetch,
-    headers: Object.fromEntries(Object.entries({ "User-Agent": userAgent, ...options.headers }).map(([name, value]) => [name.toLowerCase(), value])),
+    headers,
     followMergedCustomers: options.followMergedCustomers ?? true,
     rateLimit: options.rateLimit ?? {},
     retry: options.retry ?? {},

@@ -39,6 +39,7 @@ export function createOpenapiFetchAdapter(send: Send, baseUrl: string): { middle
       operation,
       read: "raw",
       signal: request.signal,
+      deadline: undefined, // see buildRequest in operations.ts
       attempt: 1,
       // A create is safe to repeat only with an id in its body, which the grouped methods ensure and this path does not.
       settings: operation?.createdResource ? { idempotent: false } : {},

@@ -1,8 +1,10 @@
 /**
  * The last step: the caller's fetch (which takes a Request) or the global one (which builds its own).
  * Redirects are never followed here (`redirect: "manual"`): the redirect layer decides. The call's
- * `onSent` is told first: from here on the request may reach the server.
+ * `onSent` is told first: from here on the request may reach the server. The attempt's deadline
+ * rides on the caller's signal when there is one, else on what `Deadline` finds cheapest.
  */
+import { type Deadline, dispatcherAnswered } from "./deadline.ts";
 import type { Send } from "./request.ts";
 
 export type Fetch = (request: Request) => Promise<Response>;
@@ -11,8 +13,16 @@ export function fetchStep(userFetch: Fetch | undefined): Send {
   return async (request) => {
     const init: RequestInit = { method: request.method, headers: request.headers, redirect: "manual" };
     if (request.body !== undefined) init.body = request.body;
+    let dispatcher: ReturnType<Deadline["dispatcher"]>;
     if (request.signal) init.signal = request.signal;
+    else if (request.deadline) {
+      dispatcher = userFetch ? undefined : request.deadline.dispatcher();
+      if (dispatcher) (init as { dispatcher?: unknown }).dispatcher = dispatcher;
+      else init.signal = request.deadline.signal;
+    }
     request.settings.onSent?.();
-    return { response: await (userFetch ? userFetch(new Request(request.url, init)) : globalThis.fetch(request.url, init)) };
+    const response = await (userFetch ? userFetch(new Request(request.url, init)) : globalThis.fetch(request.url, init));
+    if (dispatcher) dispatcherAnswered(dispatcher);
+    return { response };
   };
 }

@@ -4,6 +4,7 @@
  * layer costs more than everything else the client does.
  */
 import type { OperationEntry } from "../../generated/operations.ts";
+import type { Deadline } from "./deadline.ts";
 import type { RetryOptions } from "./retry.ts";
 
 /** A call's place in the rate limiter's queue: `"high"`, `"normal"` (default), `"low"`, or 0 (first) … 9 (last). */
@@ -42,6 +43,8 @@ export interface PipelineRequest {
   read: BodyKind;
   /** The caller's signal: its abort ends the call and is never retried. */
   signal?: AbortSignal | undefined;
+  /** When this attempt must end (set by the timeout layer when the caller gave no signal to carry it). */
+  deadline?: Deadline | undefined;
   /** 1 for the first try, 2 for the first retry, … */
   attempt: number;
   settings: CallSettings;

@@ -96,12 +96,11 @@ function answerReason({ response, body }: Answer, idempotent: boolean): string |
 }
 
 export function retryLayer(clientOptions: RetryOptions | false, hooks: Hooks, random: () => number = Math.random): Layer {
+  const never = { ...RETRY_DEFAULTS, maxRetries: 0 };
+  const clientDefaults = clientOptions === false ? never : { ...RETRY_DEFAULTS, ...clientOptions };
   return async (request, next) => {
     const own = request.settings.retry;
-    const options =
-      own === false || (own === undefined && clientOptions === false)
-        ? { ...RETRY_DEFAULTS, maxRetries: 0 }
-        : { ...RETRY_DEFAULTS, ...(clientOptions || {}), ...own };
+    const options = own === undefined ? clientDefaults : own === false ? never : { ...RETRY_DEFAULTS, ...(clientOptions || {}), ...own };
     const idempotent = isIdempotent(request);
     const started = performance.now();
     const mayRetry = (attempt: number, waitMs = 0) => attempt <= options.maxRetries && performance.now() - started + waitMs <= options.maxElapsedMs;
@@ -117,7 +116,7 @@ export function retryLayer(clientOptions: RetryOptions | false, hooks: Hooks, ra
           retryAfterMs = retryAfterOf(answer.response);
           hooks.onRateLimited?.({ method: request.method, url: request.url, attempt, retryAfterMs: retryAfterMs ?? 0 });
         }
-        if (!reason || !mayRetry(attempt, retryAfterMs)) return { ...answer, attempts: attempt };
+        if (!reason || !mayRetry(attempt, retryAfterMs)) return { response: answer.response, body: answer.body, attempts: attempt };
         if (!answer.response.bodyUsed) await answer.response.body?.cancel();
       } catch (error) {
         if (request.signal?.aborted) throw error;

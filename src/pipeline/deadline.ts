@@ -1,0 +1,94 @@
+/**
+ * The end of one attempt, and how a request on the wire is made to stop there.
+ *
+ * The plain way is an AbortSignal. But Node's own fetch in Node 20 and 22 (undici 6) charges every
+ * request that carries one for following it (a WeakRef, a finalizer and an abort listener per
+ * request): about a sixth of a loopback round trip, as much as the whole rest of the client. There
+ * the deadline is kept at undici's level instead: fetch is given a dispatcher that hands the
+ * request to the global one and keeps the `abort` undici passes to `onConnect` (its documented
+ * handler interface), which closes the socket like a signal would. Everywhere else, with a
+ * caller's fetch, or with a caller's signal to follow anyway, the deadline is a signal.
+ */
+
+/** Undici's documented dispatcher and handler interfaces, as far as they are used here. */
+interface DispatchHandler {
+  onConnect?: (abort: (reason?: Error) => void, context?: unknown) => void;
+}
+interface Dispatcher {
+  dispatch(options: unknown, handler: DispatchHandler): boolean;
+}
+
+/** Where undici (Node's own, or the npm package) keeps the dispatcher fetch uses by default. */
+const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
+
+/**
+ * Whether fetch honours a `dispatcher`: assumed on Node's undici 5 and 6, never elsewhere, and
+ * dropped for good the first time a request is answered without passing through one (a fetch that
+ * ignores the option, such as a mocked one).
+ */
+let dispatcherHonoured = /^[56]\./.test((globalThis as { process?: { versions?: { undici?: string } } }).process?.versions?.undici ?? "");
+
+export class Deadline {
+  /** Why the attempt ended, once it has. */
+  reason: Error | undefined;
+  /**
+   * Rejects at the deadline, so that the attempt ends then even where the request cannot be
+   * stopped at once: still waiting for a connection (no `abort` yet), or a caller's fetch that
+   * ignores signals.
+   */
+  readonly expired: Promise<never>;
+  private rejectExpired!: (reason: Error) => void;
+  private controller: AbortController | undefined;
+  private abortRequest: ((reason: Error) => void) | undefined;
+
+  constructor() {
+    this.expired = new Promise<never>((_, reject) => (this.rejectExpired = reject));
+    // Whoever races it handles the rejection; nobody else needs to.
+    this.expired.catch(() => undefined);
+  }
+
+  expire(reason: Error): void {
+    this.reason = reason;
+    this.rejectExpired(reason);
+    this.controller?.abort(reason);
+    this.abortRequest?.(reason);
+  }
+
+  /** A signal for fetch, made only when the dispatcher cannot be used. */
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.reason) this.controller.abort(this.reason);
+    return this.controller.signal;
+  }
+
+  /**
+   * A dispatcher for Node's fetch that ends the request at this deadline, or undefined where a
+   * signal must do. `used` tells, once fetch has answered, whether it went through it.
+   */
+  dispatcher(): (Dispatcher & { used: boolean }) | undefined {
+    // Node loads its fetch, and sets the global dispatcher, on the first call: that one has a signal.
+    const global = (globalThis as unknown as Record<symbol, Dispatcher | undefined>)[GLOBAL_DISPATCHER];
+    if (!dispatcherHonoured || !global) return undefined;
+    const deadline = this;
+    return {
+      used: false,
+      dispatch(options, handler) {
+        this.used = true;
+        const onConnect = handler.onConnect;
+        // Undici may connect a request more than once (a retried pipelined request): keep the latest.
+        handler.onConnect = function (this: DispatchHandler, abort, context) {
+          deadline.abortRequest = abort;
+          onConnect?.call(this, abort, context);
+          if (deadline.reason) abort(deadline.reason);
+        };
+        // Read again: a caller may replace the global dispatcher (a proxy agent) at any time.
+        return ((globalThis as unknown as Record<symbol, Dispatcher | undefined>)[GLOBAL_DISPATCHER] ?? global).dispatch(options, handler);
+      },
+    };
+  }
+}
+
+/** Told after fetch answered through a dispatcher from `Deadline.dispatcher()`. */
+export function dispatcherAnswered(dispatcher: { used: boolean }): void {
+  if (!dispatcher.used) dispatcherHonoured = false;
+}
