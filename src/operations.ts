@@ -409,13 +409,22 @@ async function send(
   throw errorFromResponse(response, errorBody, op.method, url);
 }
 
+const dataOf = (result: RawResult<unknown>) => result.data;
+
 function createMethod(ctx: OperationContext, op: OperationEntry) {
-  const method = async (args: Record<string, unknown> | undefined, options: CallOptions = {}) => {
+  // Not an async function: one promise hop less on every call, which shows on a fast network.
+  const method = (args: Record<string, unknown> | undefined, options: CallOptions = {}): Promise<unknown> => {
     if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
-      throw new GladlyInputError("args", `${op.operationId} takes one object of named parameters`);
+      return Promise.reject(new GladlyInputError("args", `${op.operationId} takes one object of named parameters`));
     }
-    const result = await invoke(ctx, op, args ?? {}, options);
-    return options.raw ? result : result.data;
+    let result: Promise<RawResult<unknown>>;
+    try {
+      result = invoke(ctx, op, args ?? {}, options);
+    } catch (error) {
+      // A getter on the caller's arguments that throws: still a rejection, never a throw.
+      return Promise.reject(error);
+    }
+    return options.raw ? result : result.then(dataOf);
   };
   return Object.assign(method, { operation: op });
 }

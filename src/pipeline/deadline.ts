@@ -31,25 +31,25 @@ let dispatcherHonoured = /^[56]\./.test((globalThis as { process?: { versions?: 
 export class Deadline {
   /** Why the attempt ended, once it has. */
   reason: Error | undefined;
-  /**
-   * Rejects at the deadline, so that the attempt ends then even where the request cannot be
-   * stopped at once: still waiting for a connection (no `abort` yet), or a caller's fetch that
-   * ignores signals.
-   */
-  readonly expired: Promise<never>;
-  private rejectExpired!: (reason: Error) => void;
+  private rejectAttempt: ((reason: Error) => void) | undefined;
   private controller: AbortController | undefined;
   private abortRequest: ((reason: Error) => void) | undefined;
 
-  constructor() {
-    this.expired = new Promise<never>((_, reject) => (this.rejectExpired = reject));
-    // Whoever races it handles the rejection; nobody else needs to.
-    this.expired.catch(() => undefined);
+  /**
+   * The attempt, cut off at the deadline: it fails then even where the request cannot be stopped
+   * at once (still waiting for a connection, so no `abort` yet; a caller's fetch that ignores signals).
+   */
+  bound<T>(attempt: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.rejectAttempt = reject;
+      if (this.reason) reject(this.reason);
+      attempt.then(resolve, reject);
+    });
   }
 
   expire(reason: Error): void {
     this.reason = reason;
-    this.rejectExpired(reason);
+    this.rejectAttempt?.(reason);
     this.controller?.abort(reason);
     this.abortRequest?.(reason);
   }

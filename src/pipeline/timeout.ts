@@ -29,7 +29,7 @@ export function timeoutLayer(defaultTimeoutMs: number): Layer {
     // one, fetch is handed the deadline and enforces it the cheapest way it can (deadline.ts).
     const forNext = request.signal ? { ...request, signal: AbortSignal.any([request.signal, deadline.signal]) } : { ...request, deadline };
     try {
-      return await Promise.race([next(forNext), deadline.expired]);
+      return await deadline.bound(next(forNext));
     } catch (error) {
       // fetch rejects with the signal's reason, or undici's own error; say which end came first.
       throw deadline.reason && !request.signal?.aborted ? deadline.reason : error;
