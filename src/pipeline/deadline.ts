@@ -1,13 +1,14 @@
 /**
  * The end of one attempt, and how a request on the wire is made to stop there.
  *
- * The plain way is an AbortSignal. But Node's own fetch in Node 20 and 22 (undici 6) charges every
- * request that carries one for following it (a WeakRef, a finalizer and an abort listener per
- * request): about a sixth of a loopback round trip, as much as the whole rest of the client. There
- * the deadline is kept at undici's level instead: fetch is given a dispatcher that hands the
- * request to the global one and keeps the `abort` undici passes to `onConnect` (its documented
- * handler interface), which closes the socket like a signal would. Everywhere else, with a
- * caller's fetch, or with a caller's signal to follow anyway, the deadline is a signal.
+ * The plain way is an AbortSignal. But Node's own fetch charges every request that carries one for
+ * following it (a WeakRef, a finalizer and an abort listener per request): in Node 20 and 22
+ * (undici 6) about a sixth of a loopback round trip, as much as the whole rest of the client. On
+ * Node's fetch (undici 5 to 7) the deadline is kept at undici's level instead: fetch is given a
+ * dispatcher that hands the request to the global one and keeps the `abort` undici passes to
+ * `onConnect` (its documented handler interface), which closes the socket like a signal would.
+ * Everywhere else (browsers, Deno, Bun, workerd), with a caller's fetch, or with a caller's signal
+ * to follow anyway, the deadline is a signal.
  */
 
 /** Undici's documented dispatcher and handler interfaces, as far as they are used here. */
@@ -22,11 +23,11 @@ interface Dispatcher {
 const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
 
 /**
- * Whether fetch honours a `dispatcher`: assumed on Node's undici 5 and 6, never elsewhere, and
+ * Whether fetch honours a `dispatcher`: assumed on Node's undici 5 to 7, never elsewhere, and
  * dropped for good the first time a request is answered without passing through one (a fetch that
- * ignores the option, such as a mocked one).
+ * ignores the option, such as a mocked one) or undici hands over a handler without `onConnect`.
  */
-let dispatcherHonoured = /^[56]\./.test((globalThis as { process?: { versions?: { undici?: string } } }).process?.versions?.undici ?? "");
+let dispatcherHonoured = /^[567]\./.test((globalThis as { process?: { versions?: { undici?: string } } }).process?.versions?.undici ?? "");
 
 export class Deadline {
   /** Why the attempt ended, once it has. */
@@ -75,12 +76,18 @@ export class Deadline {
       dispatch(options, handler) {
         this.used = true;
         const onConnect = handler.onConnect;
-        // Undici may connect a request more than once (a retried pipelined request): keep the latest.
-        handler.onConnect = function (this: DispatchHandler, abort, context) {
-          deadline.abortRequest = abort;
-          onConnect?.call(this, abort, context);
-          if (deadline.reason) abort(deadline.reason);
-        };
+        if (typeof onConnect === "function") {
+          // Undici may connect a request more than once (a retried pipelined request): keep the latest.
+          handler.onConnect = function (this: DispatchHandler, abort, context) {
+            deadline.abortRequest = abort;
+            onConnect.call(this, abort, context);
+            if (deadline.reason) abort(deadline.reason);
+          };
+        } else {
+          // A later undici's handler shape, left as it is: this request ends at the deadline without
+          // its socket being closed early; later ones carry a signal.
+          dispatcherHonoured = false;
+        }
         // Read again: a caller may replace the global dispatcher (a proxy agent) at any time.
         return ((globalThis as unknown as Record<symbol, Dispatcher | undefined>)[GLOBAL_DISPATCHER] ?? global).dispatch(options, handler);
       },
