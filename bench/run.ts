@@ -277,7 +277,7 @@ async function faults(): Promise<void> {
 }
 
 async function ndjson(): Promise<void> {
-  log("ndjson: 1 GB streamed into records (memory), 256 MB against text() + split + JSON.parse (speed)");
+  log("ndjson: 1 GB streamed into records (memory), 5 × 64 MB a side against text() + split + JSON.parse (speed)");
   const server = forkTs("./ndjson-server.ts");
   const { port } = await new Promise<{ port: number }>((resolve) => server.once("message", (m) => resolve(m as { port: number })));
   const worker = forkTs("./ndjson-worker.ts", [`http://127.0.0.1:${port}`]);

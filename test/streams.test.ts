@@ -210,7 +210,12 @@ describe("lines: work and memory stay bounded", () => {
     const before = server.requests.length;
     await expect(events(0)).rejects.toBeInstanceOf(GladlyInputError);
     await expect(gladly.export.readFile("job", "customers.jsonl", { maxLineBytes: -1 }).next()).rejects.toBeInstanceOf(GladlyInputError);
+    // Nothing is sent before the first record is asked for.
+    const unread = gladly.export.readFile("job", "customers.jsonl");
+    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(server.requests.length).toBe(before);
+    expect((await unread.next()).done).toBe(false);
+    expect(server.requests.length).toBe(before + 1);
     await server.close();
   });
 });

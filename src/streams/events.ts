@@ -127,19 +127,20 @@ function pickCallOptions(options: Pick<CallOptions, "signal" | "priority" | "tim
 
 /** The helpers the client adds to `events`: `iterate` (a time range) and `tail` (live). */
 export function createEventHelpers(ctx: OperationContext) {
-  async function* window<E extends EventEntity>(
+  function window<E extends EventEntity>(
     entities: readonly E[],
     from: number,
     to: number,
     { maxLineBytes, ...options }: Pick<CallOptions, "signal" | "priority" | "timeout"> & { maxLineBytes?: number },
   ): AsyncGenerator<EventOf<E>> {
-    const response = await openStream(
-      ctx,
-      "getEvents",
-      { entities: [...entities], startAt: new Date(from).toISOString(), endAt: new Date(to).toISOString() },
-      pickCallOptions(options),
-    );
-    yield* jsonLines<EventOf<E>>(response, "GET", maxLineBytes === undefined ? {} : { maxLineBytes });
+    const open = () =>
+      openStream(
+        ctx,
+        "getEvents",
+        { entities: [...entities], startAt: new Date(from).toISOString(), endAt: new Date(to).toISOString() },
+        pickCallOptions(options),
+      );
+    return jsonLines<EventOf<E>>(open, "GET", maxLineBytes === undefined ? {} : { maxLineBytes });
   }
 
   /**

@@ -3,7 +3,7 @@ import { GladlyError, GladlyInputError } from "../errors.ts";
 import { type CallOptions, type OperationContext, openStream } from "../operations.ts";
 import type { GladlyOperations } from "../operations.ts";
 import { fileSystem, writeBody } from "./files.ts";
-import { checkMaxLineBytes, jsonLines } from "./lines.ts";
+import { jsonLines } from "./lines.ts";
 import { typedError } from "../pipeline/typed-errors.ts";
 import { sleep } from "../sleep.ts";
 
@@ -45,14 +45,13 @@ export interface DownloadProgress {
 /** The helpers the client adds to `export`: `readFile`, `jobsBetween`, `waitForJob`, `downloadJob`. */
 export function createExportHelpers(ctx: OperationContext, exportOps: GladlyOperations["export"]) {
   /** The records of one export file, parsed as the NDJSON arrives: constant memory at any size. */
-  async function* readFile<F extends string>(
+  function readFile<F extends string>(
     jobId: string,
     filename: F,
     { maxLineBytes, ...options }: Pick<CallOptions, "signal" | "priority" | "timeout"> & { maxLineBytes?: number } = {},
   ): AsyncGenerator<F extends keyof ExportRecords ? ExportRecords[F] : unknown> {
-    checkMaxLineBytes(maxLineBytes);
-    const response = await openStream(ctx, "getFile", { jobId, filename }, options);
-    yield* jsonLines(response, "GET", maxLineBytes === undefined ? {} : { maxLineBytes });
+    // Nothing is sent, and a bad maxLineBytes is not reported, until the first record is asked for.
+    return jsonLines(() => openStream(ctx, "getFile", { jobId, filename }, options), "GET", maxLineBytes === undefined ? {} : { maxLineBytes });
   }
 
   /** Every job updated between `startAt` and `endAt`, walking Gladly's 14-day limit in windows. */

@@ -181,8 +181,14 @@ async function* lineBatches(body: ReadableStream<Uint8Array>, options: LineOptio
   }
 }
 
-/** JSON records, one per line, with a typed error naming the line that is not JSON or too long. */
-export async function* jsonLines<T>(response: Response, method: string, options: Pick<LineOptions, "maxLineBytes"> = {}): AsyncGenerator<T> {
+/**
+ * JSON records, one per line, with a typed error naming the line that is not JSON or too long.
+ * It opens the response itself, on the first `next()`, so that a helper can return it as it is:
+ * every record passing through a second generator (`yield*`) cost a fifth of the throughput.
+ */
+export async function* jsonLines<T>(open: () => Promise<Response>, method: string, options: Pick<LineOptions, "maxLineBytes"> = {}): AsyncGenerator<T> {
+  checkMaxLineBytes(options.maxLineBytes);
+  const response = await open();
   if (!response.body) return;
   for await (const batch of lineBatches(response.body, { ...options, source: { url: response.url, method, status: response.status } })) {
     for (const { text, number } of batch) yield parse<T>(text, number, response, method);
