@@ -35,6 +35,7 @@ export class Deadline {
   private rejectAttempt: ((reason: Error) => void) | undefined;
   private controller: AbortController | undefined;
   private abortRequest: ((reason: Error) => void) | undefined;
+  private lent: (Dispatcher & { used: boolean }) | undefined;
 
   /**
    * The attempt, cut off at the deadline: it fails then even where the request cannot be stopped
@@ -50,6 +51,10 @@ export class Deadline {
 
   expire(reason: Error): void {
     this.reason = reason;
+    // Fetch hands a request to its dispatcher within microtasks of being called, long before any
+    // timer: one never used by now was dropped (a wrapper), and waiting for an answer to say so
+    // would keep every timed-out request's socket open against a server that never answers.
+    if (this.lent && !this.lent.used) dispatcherHonoured = false;
     this.rejectAttempt?.(reason);
     this.controller?.abort(reason);
     this.abortRequest?.(reason);
@@ -71,7 +76,7 @@ export class Deadline {
     const global = (globalThis as unknown as Record<symbol, Dispatcher | undefined>)[GLOBAL_DISPATCHER];
     if (!dispatcherHonoured || !global) return undefined;
     const deadline = this;
-    return {
+    const lent: Dispatcher & { used: boolean } = {
       used: false,
       dispatch(options, handler) {
         this.used = true;
@@ -92,6 +97,8 @@ export class Deadline {
         return ((globalThis as unknown as Record<symbol, Dispatcher | undefined>)[GLOBAL_DISPATCHER] ?? global).dispatch(options, handler);
       },
     };
+    this.lent = lent;
+    return lent;
   }
 }
 
