@@ -417,14 +417,20 @@ function createMethod(ctx: OperationContext, op: OperationEntry) {
     if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
       return Promise.reject(new GladlyInputError("args", `${op.operationId} takes one object of named parameters`));
     }
-    let result: Promise<RawResult<unknown>>;
+    if (typeof options !== "object" || options === null) {
+      return Promise.reject(
+        new GladlyInputError("options", `${op.operationId} takes its call options as one object, got ${options === null ? "null" : typeof options}`),
+      );
+    }
     try {
-      result = invoke(ctx, op, args ?? {}, options);
+      // Read before the call is made: a getter throwing after it would leave its promise unhandled.
+      const raw = options.raw;
+      const result = invoke(ctx, op, args ?? {}, options);
+      return raw ? result : result.then(dataOf);
     } catch (error) {
-      // A getter on the caller's arguments that throws: still a rejection, never a throw.
+      // A getter on the caller's arguments or options that throws: still a rejection, never a throw.
       return Promise.reject(error);
     }
-    return options.raw ? result : result.then(dataOf);
   };
   return Object.assign(method, { operation: op });
 }
