@@ -46,7 +46,7 @@ describe("a fetch wrapper that drops the dispatcher, before any request was answ
       return original(input, standard);
     }) as typeof fetch;
     try {
-      expect(await until(() => open.size === 0, 5_000)).toBe(true);
+      expect(await until(() => open.size === 0, 15_000)).toBe(true);
       const gladly = createGladlyClient({ baseUrl, agentEmail: "a@example.com", apiToken: "t", retry: false, rateLimit: false, timeout: 100 });
       // The first one was handed only the dropped dispatcher: nothing can end it on the wire.
       await expect(gladly.agents.getAgents()).rejects.toThrow(/timed out/);
@@ -61,5 +61,5 @@ describe("a fetch wrapper that drops the dispatcher, before any request was answ
     } finally {
       globalThis.fetch = original;
     }
-  }, 30_000);
+  }, 45_000);
 });
