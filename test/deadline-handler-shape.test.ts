@@ -10,7 +10,12 @@ describe("a handler without onConnect (a later undici's shape)", () => {
     const global = globalThis as unknown as Record<symbol, unknown>;
     const installed = global[GLOBAL_DISPATCHER];
     const seen: object[] = [];
-    global[GLOBAL_DISPATCHER] = { dispatch: (_options: unknown, handler: object) => (seen.push(handler), true) };
+    global[GLOBAL_DISPATCHER] = {
+      dispatch: (_options: unknown, handler: object) => {
+        seen.push(handler);
+        return true;
+      },
+    };
     try {
       const handler = { onRequestStart() {} };
       const dispatcher = new Deadline().dispatcher();

@@ -141,7 +141,10 @@ describe("Deadline", () => {
     const installed = global[GLOBAL_DISPATCHER];
     const aborted: unknown[] = [];
     global[GLOBAL_DISPATCHER] = {
-      dispatch: (_options: unknown, h: { onConnect(abort: (reason: Error) => void): void }) => (h.onConnect((reason) => aborted.push(reason)), true),
+      dispatch: (_options: unknown, h: { onConnect(abort: (reason: Error) => void): void }) => {
+        h.onConnect((reason) => aborted.push(reason));
+        return true;
+      },
     };
     try {
       const deadline = new Deadline();
