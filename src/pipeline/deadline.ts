@@ -11,11 +11,14 @@
  * to follow anyway, the deadline is a signal.
  */
 
-/** Undici's documented dispatcher and handler interfaces, as far as they are used here. */
+/** Undici's documented handler interface, as far as it is used here. */
 interface DispatchHandler {
+  /** Called when the request is given a connection, with the function that aborts it. */
   onConnect?: (abort: (reason?: Error) => void, context?: unknown) => void;
 }
+/** Undici's documented dispatcher interface, as far as it is used here. */
 interface Dispatcher {
+  /** Sends a request, reporting its progress to `handler`. */
   dispatch(options: unknown, handler: DispatchHandler): boolean;
 }
 
@@ -29,6 +32,7 @@ const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
  */
 let dispatcherHonoured = /^[567]\./.test((globalThis as { process?: { versions?: { undici?: string } } }).process?.versions?.undici ?? "");
 
+/** The end of one attempt (see the top of this file): set by the timeout layer, enforced by the fetch step. */
 export class Deadline {
   /** Why the attempt ended, once it has. */
   reason: Error | undefined;
@@ -49,6 +53,7 @@ export class Deadline {
     });
   }
 
+  /** Ends the attempt now, with `reason`: the call fails with it and the request is aborted. */
   expire(reason: Error): void {
     this.reason = reason;
     // Fetch hands a request to its dispatcher within microtasks of being called, long before any
