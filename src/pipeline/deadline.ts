@@ -24,6 +24,7 @@ interface Dispatcher {
 
 /** Where undici (Node's own, or the npm package) keeps the dispatcher fetch uses by default. */
 const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
+const globalDispatcher = () => (globalThis as unknown as Record<symbol, Dispatcher | undefined>)[GLOBAL_DISPATCHER];
 
 /**
  * Whether fetch honours a `dispatcher`: assumed on Node's undici 5 to 7, never elsewhere, and
@@ -59,7 +60,7 @@ export class Deadline {
     // Fetch hands a request to its dispatcher within microtasks of being called, long before any
     // timer: one never used by now was dropped (a wrapper), and waiting for an answer to say so
     // would keep every timed-out request's socket open against a server that never answers.
-    if (this.lent && !this.lent.used) dispatcherHonoured = false;
+    this.checkLentDispatcherUsed();
     this.rejectAttempt?.(reason);
     this.controller?.abort(reason);
     this.abortRequest?.(reason);
@@ -78,7 +79,7 @@ export class Deadline {
    */
   dispatcher(): (Dispatcher & { used: boolean }) | undefined {
     // Node loads its fetch, and sets the global dispatcher, on the first call: that one has a signal.
-    const global = (globalThis as unknown as Record<symbol, Dispatcher | undefined>)[GLOBAL_DISPATCHER];
+    const global = globalDispatcher();
     if (!dispatcherHonoured || !global) return undefined;
     const deadline = this;
     const lent: Dispatcher & { used: boolean } = {
@@ -99,15 +100,18 @@ export class Deadline {
           dispatcherHonoured = false;
         }
         // Read again: a caller may replace the global dispatcher (a proxy agent) at any time.
-        return ((globalThis as unknown as Record<symbol, Dispatcher | undefined>)[GLOBAL_DISPATCHER] ?? global).dispatch(options, handler);
+        return (globalDispatcher() ?? global).dispatch(options, handler);
       },
     };
     this.lent = lent;
     return lent;
   }
-}
 
-/** Told after fetch answered through a dispatcher from `Deadline.dispatcher()`. */
-export function dispatcherAnswered(dispatcher: { used: boolean }): void {
-  if (!dispatcher.used) dispatcherHonoured = false;
+  /**
+   * Called once fetch has answered, and at the deadline: a dispatcher handed to fetch and not used
+   * by then was dropped (a mock, a wrapper), so later attempts carry a signal instead.
+   */
+  checkLentDispatcherUsed(): void {
+    if (this.lent && !this.lent.used) dispatcherHonoured = false;
+  }
 }
